@@ -1,0 +1,3 @@
+"""narrate: turn news articles into narrated audio, offline."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,52 @@
+"""One exception family: every failure a user can cause or meet is a NarrateError.
+
+The CLI turns these into one line on stderr and an exit code; nothing else should
+reach the user as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class NarrateError(Exception):
+    """Base class. ``str(err)`` is the one-line message shown to the user."""
+
+    exit_code = 1
+
+
+class UsageError(NarrateError):
+    """The command line itself is wrong (an unknown engine, conflicting flags)."""
+
+    exit_code = 2
+
+
+class InputError(NarrateError):
+    """The article cannot be read or holds nothing to speak."""
+
+
+class DependencyError(NarrateError):
+    """A system component (espeak-ng, ffmpeg) is missing; the message says how to install it."""
+
+
+class EngineError(NarrateError):
+    """The speech engine failed for a sentence, after retries."""
+
+    def __init__(self, message: str, *, text: str | None = None) -> None:
+        super().__init__(message)
+        self.text = text
+
+
+class EncodeError(NarrateError):
+    """ffmpeg failed; carries the command and its stderr for diagnosis."""
+
+    def __init__(self, message: str, *, command: list[str] | None = None, stderr: str = "") -> None:
+        super().__init__(message)
+        self.command = command or []
+        self.stderr = stderr
+
+
+class OutputError(NarrateError):
+    """The destination cannot be written."""
+
+
+class ConfigError(NarrateError):
+    """A voice profile, lexicon or setting is invalid."""
