@@ -1,0 +1,48 @@
+# narrate — the README's commands. Each target installs what it needs first.
+#   make demo   set everything up and narrate samples/ferry-timetable.md into output/
+#   make test   set everything up and run the whole test suite
+#   make lint   ruff
+#   make bench  the speed benchmark (see bench/README.md)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SYSTEM_PACKAGES := espeak-ng libespeak-ng1 ffmpeg
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench system venv clean
+
+system:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+venv: system $(STAMP)
+
+demo: venv
+	$(VENV)/bin/narrate samples/ferry-timetable.md -o output/
+
+test: venv
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check narrate tests
+
+bench: venv
+	$(PY) bench/bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

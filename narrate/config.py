@@ -1,0 +1,145 @@
+"""Settings: built-in defaults < voice profile (voices/<name>.toml) < command-line flags.
+
+Everything the pipeline needs to know about *how* to narrate is in one frozen
+``Settings`` value; the CLI builds it, the library only reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from narrate.engines.base import VoiceSettings
+from narrate.errors import ConfigError
+
+DEFAULT_DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silence in milliseconds after each kind of utterance."""
+
+    sentence: int = 350
+    paragraph: int = 750
+    heading: int = 650
+    disclaimer: int = 900
+
+
+@dataclass(frozen=True)
+class Disclaimer:
+    enabled: bool = True
+    text: str = DEFAULT_DISCLAIMER
+    clip: Path | None = None  # a publisher's own recording; wins over ``text``
+
+
+@dataclass(frozen=True)
+class Output:
+    format: str = "mp3"
+    bitrate: str = "96k"
+    sample_rate: int = 44100
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: str = "default"
+    engine: str = "pyttsx3"
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    pauses: Pauses = field(default_factory=Pauses)
+    disclaimer: Disclaimer = field(default_factory=Disclaimer)
+    output: Output = field(default_factory=Output)
+    max_utterance_chars: int = 300
+    jobs: int | None = None  # None: one worker per core
+    cache: bool = True
+
+
+def profile_dirs() -> list[Path]:
+    """Where ``--profile NAME`` is looked up: $NARRATE_VOICES, ./voices, the project's voices/."""
+    dirs = []
+    if env := os.environ.get("NARRATE_VOICES"):
+        dirs.append(Path(env))
+    dirs.append(Path.cwd() / "voices")
+    dirs.append(Path(__file__).resolve().parent.parent / "voices")
+    return dirs
+
+
+def find_profile(name_or_path: str) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or os.sep in name_or_path:
+        if candidate.is_file():
+            return candidate
+        raise ConfigError(f"voice profile {name_or_path}: no such file")
+    for folder in profile_dirs():
+        path = folder / f"{name_or_path}.toml"
+        if path.is_file():
+            return path
+    known = sorted({p.stem for d in profile_dirs() if d.is_dir() for p in d.glob("*.toml")})
+    raise ConfigError(f"unknown voice profile {name_or_path!r}; known profiles: {', '.join(known)}")
+
+
+def _section(cls: type, values: Any, where: str) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}: expected a table")
+    names = {f.name for f in fields(cls)}
+    unknown = set(values) - names
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def load_profile(name_or_path: str = "default") -> Settings:
+    path = find_profile(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"voice profile {path}: {exc}") from None
+    voice_keys = {"voice", "rate", "pitch", "volume"}
+    voice = _section(VoiceSettings, {k: data.pop(k) for k in voice_keys & set(data)}, str(path))
+    pauses = _section(Pauses, data.pop("pauses", {}), f"{path} [pauses]")
+    disclaimer_data = dict(data.pop("disclaimer", {}))
+    if "clip" in disclaimer_data:
+        disclaimer_data["clip"] = (path.parent / disclaimer_data["clip"]).resolve()
+    disclaimer = _section(Disclaimer, disclaimer_data, f"{path} [disclaimer]")
+    output = _section(Output, data.pop("output", {}), f"{path} [output]")
+    engine = data.pop("engine", "pyttsx3")
+    rest = _section(_Rest, data, str(path))
+    return Settings(
+        profile=path.stem,
+        engine=engine,
+        voice=voice,
+        pauses=pauses,
+        disclaimer=disclaimer,
+        output=output,
+        max_utterance_chars=rest.max_utterance_chars,
+    )
+
+
+@dataclass(frozen=True)
+class _Rest:
+    max_utterance_chars: int = 300
+
+
+def override(settings: Settings, **flags: Any) -> Settings:
+    """Apply command-line flags (None means "not given") on top of a profile."""
+    voice = replace(
+        settings.voice,
+        **{k: flags.pop(k) for k in ("voice", "rate", "pitch", "volume") if flags.get(k) is not None},
+    )
+    disclaimer = settings.disclaimer
+    if flags.pop("no_disclaimer", False):
+        disclaimer = replace(disclaimer, enabled=False)
+    if (text := flags.pop("disclaimer_text", None)) is not None:
+        disclaimer = replace(disclaimer, text=text, clip=None)
+    if (clip := flags.pop("disclaimer_clip", None)) is not None:
+        disclaimer = replace(disclaimer, clip=Path(clip))
+    output = replace(
+        settings.output,
+        **{k: flags.pop(k) for k in ("format", "bitrate", "sample_rate") if flags.get(k) is not None},
+    )
+    rest = {k: v for k, v in flags.items() if v is not None and k in {"engine", "jobs", "cache"}}
+    return replace(settings, voice=voice, disclaimer=disclaimer, output=output, **rest)

@@ -1,0 +1,71 @@
+"""The Engine protocol and the registry that finds engines through entry points.
+
+An engine is loaded once per process (``Engine.load(settings)``), then asked to
+``synthesize(text)`` many times; each call returns a self-describing ``Clip``.
+Built-in engines register under the ``narrate.engines`` entry-point group exactly as a
+third-party package would, so the pipeline never names a concrete engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import ClassVar, Protocol
+
+from narrate.errors import UsageError
+from narrate.models import Clip
+
+ENTRY_POINT_GROUP = "narrate.engines"
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """How the engine should speak. ``rate`` is in words per minute, ``volume`` 0–1."""
+
+    voice: str | None = None
+    rate: int = 175
+    pitch: int = 50
+    volume: float = 1.0
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+
+
+class Engine(Protocol):
+    name: ClassVar[str]
+
+    @classmethod
+    def load(cls, settings: VoiceSettings) -> Engine:
+        """Initialise the engine once (raises DependencyError when it cannot run here)."""
+
+    @classmethod
+    def identity(cls, settings: VoiceSettings) -> str:
+        """Engine name and version, cheaply (no initialisation): part of every cache key."""
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+    def synthesize(self, text: str) -> Clip: ...
+
+    def close(self) -> None: ...
+
+
+def engine_names() -> list[str]:
+    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
+def engine_class(name: str) -> type[Engine]:
+    """The class registered as ``name``; a UsageError lists the valid names."""
+    matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    if not matches:
+        known = ", ".join(engine_names()) or "none installed"
+        raise UsageError(f"unknown engine {name!r}; available engines: {known}")
+    cls: type[Engine] = matches[0].load()
+    return cls
+
+
+def load_engine(name: str, settings: VoiceSettings) -> Engine:
+    return engine_class(name).load(settings)
