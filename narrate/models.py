@@ -26,6 +26,7 @@ class Block:
 class Document:
     title: str | None
     blocks: tuple[Block, ...]
+    title_start: int = 0  # offset of the title in the source
     byline: str | None = None
     publication: str | None = None
     date: str | None = None

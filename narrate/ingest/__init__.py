@@ -9,7 +9,7 @@ from pathlib import Path
 from narrate.errors import InputError
 from narrate.ingest.decode import decode_text
 from narrate.ingest.markdown import looks_like_markdown, parse_markdown
-from narrate.ingest.text import parse_text
+from narrate.ingest.text import paragraphs
 from narrate.models import Document
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -46,14 +46,16 @@ def parse_document(text: str, source: str, digest: str) -> Document:
         parts = parse_markdown(text)
         return Document(
             title=parts.title,
+            title_start=parts.title_start,
             blocks=tuple(parts.blocks),
             byline=parts.byline,
             date=parts.date,
             source=source,
             source_sha256=digest,
         )
-    title, blocks = parse_text(text)
-    return Document(title=title, blocks=tuple(blocks), source=source, source_sha256=digest)
+    # Plain text has no markup for its title: the pipeline takes it from the first
+    # block once boilerplate (a player label above the headline) is gone.
+    return Document(title=None, blocks=tuple(paragraphs(text)), source=source, source_sha256=digest)
 
 
 def read_document(source: str, max_bytes: int = MAX_BYTES) -> Document:

@@ -39,6 +39,7 @@ def strip_inline(text: str) -> str:
 @dataclass
 class MarkdownParts:
     title: str | None = None
+    title_start: int = 0
     byline: str | None = None
     date: str | None = None
     blocks: list[Block] = field(default_factory=list)
@@ -76,7 +77,7 @@ class _Parser:
         if not text:
             return
         if level == 1 and self.parts.title is None and not self.parts.blocks:
-            self.parts.title = text
+            self.parts.title, self.parts.title_start = text, offset
         else:
             self.parts.blocks.append(Block("heading", text, offset, level))
 

@@ -57,10 +57,9 @@ def paragraphs(text: str) -> list[Block]:
     return blocks
 
 
-def parse_text(text: str) -> tuple[str | None, list[Block]]:
-    """(title, blocks). The first line is the title when it looks like a headline and
-    a paragraph follows it."""
-    blocks = paragraphs(text)
-    if len(blocks) > 1 and looks_like_headline(blocks[0].text):
-        return blocks[0].text, blocks[1:]
+def take_title(blocks: list[Block]) -> tuple[Block | None, list[Block]]:
+    """(title block, rest): the first block is the title when it looks like a headline
+    and a paragraph follows it."""
+    if len(blocks) > 1 and blocks[0].kind == "paragraph" and looks_like_headline(blocks[0].text):
+        return blocks[0], blocks[1:]
     return None, blocks

@@ -1,0 +1,118 @@
+"""Clips → one timeline of PCM, with pydub: trim, fade, pause, join once.
+
+The home of pydub. Each clip's leading and trailing silence is trimmed, a short fade
+at both edges keeps every join click-free, and the pause policy puts silence after
+each clip. The PCM is joined once at the end (pydub's ``+`` copies everything
+accumulated so far, which is quadratic in the article's length).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrate.errors import DependencyError, InputError
+from narrate.models import Clip, Span, Word
+
+SILENCE_DBFS = -50.0
+EDGE_MS = 15  # kept around speech when trimming, so consonants are not clipped
+FADE_MS = 5
+
+
+@dataclass(frozen=True)
+class Timeline:
+    pcm: bytes
+    sample_rate: int
+    spans: tuple[Span, ...]  # one per part, in order
+    words: tuple[tuple[Word, ...], ...]  # per part, times relative to the whole timeline
+
+    @property
+    def duration_ms(self) -> float:
+        return 1000.0 * len(self.pcm) / 2 / self.sample_rate
+
+
+def _segment(clip: Clip):  # type: ignore[no-untyped-def]
+    from pydub import AudioSegment
+
+    seg = AudioSegment(
+        data=clip.pcm,
+        sample_width=clip.sample_width,
+        frame_rate=clip.sample_rate,
+        channels=clip.channels,
+    )
+    return seg.set_channels(1).set_sample_width(2)
+
+
+def _trim_bounds(seg) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(start_ms, end_ms) of the speech in ``seg``, with a small margin."""
+    from pydub.silence import detect_leading_silence
+
+    lead = detect_leading_silence(seg, silence_threshold=SILENCE_DBFS, chunk_size=1)
+    tail = detect_leading_silence(seg.reverse(), silence_threshold=SILENCE_DBFS, chunk_size=1)
+    start = max(0, lead - EDGE_MS)
+    end = min(len(seg), len(seg) - tail + EDGE_MS)
+    if end <= start:  # all silence: keep it whole rather than lose it
+        return 0, len(seg)
+    return start, end
+
+
+def prepare(clip: Clip, sample_rate: int) -> tuple[bytes, tuple[Word, ...]]:
+    """Trimmed, faded, resampled PCM of one clip and its word times (ms from its start)."""
+    seg = _segment(clip)
+    start, end = _trim_bounds(seg)
+    seg = seg[start:end]
+    if seg.frame_rate != sample_rate:
+        seg = seg.set_frame_rate(sample_rate)
+    fade = min(FADE_MS, len(seg) // 4)
+    if fade > 0:
+        seg = seg.fade_in(fade).fade_out(fade)
+    length = len(seg)
+    words = tuple(
+        Word(w.text, min(max(0, w.start_ms - start), length), min(max(0, w.end_ms - start), length))
+        for w in clip.words
+    )
+    return seg.raw_data, words
+
+
+def silence(ms: int, sample_rate: int) -> bytes:
+    return b"\x00\x00" * int(sample_rate * ms / 1000)
+
+
+def assemble(parts: Sequence[tuple[Clip, int]], sample_rate: int) -> Timeline:
+    """Join (clip, pause_after_ms) parts into one timeline at ``sample_rate``."""
+    chunks: list[bytes] = []
+    spans: list[Span] = []
+    words: list[tuple[Word, ...]] = []
+    frames = 0
+    for clip, pause_ms in parts:
+        pcm, clip_words = prepare(clip, sample_rate)
+        start_ms = round(1000 * frames / sample_rate)
+        frames += len(pcm) // 2
+        spans.append(Span(start_ms, round(1000 * frames / sample_rate)))
+        words.append(
+            tuple(Word(w.text, w.start_ms + start_ms, w.end_ms + start_ms) for w in clip_words)
+        )
+        gap = silence(pause_ms, sample_rate)
+        frames += len(gap) // 2
+        chunks.extend((pcm, gap))
+    return Timeline(b"".join(chunks), sample_rate, tuple(spans), tuple(words))
+
+
+def load_recording(path: Path, sample_rate: int) -> Clip:
+    """Decode any file ffmpeg reads into a mono 16-bit clip at ``sample_rate``."""
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
+
+    if not path.is_file():
+        raise InputError(f"disclaimer clip {path}: no such file")
+    try:
+        seg = AudioSegment.from_file(str(path))
+    except CouldntDecodeError:
+        raise InputError(f"disclaimer clip {path}: ffmpeg cannot decode it as audio") from None
+    except FileNotFoundError:
+        raise DependencyError("ffmpeg is missing; install it with: apt-get install ffmpeg") from None
+    if len(seg) == 0:
+        raise InputError(f"disclaimer clip {path} holds no audio")
+    seg = seg.set_channels(1).set_sample_width(2).set_frame_rate(sample_rate)
+    return Clip(seg.raw_data, sample_rate)

@@ -1,0 +1,205 @@
+"""The command line: a thin shell over the library. The only module that imports click.
+
+Every command parses options, builds a Settings value, calls one library function and
+turns a NarrateError into one line on stderr and an exit code (1 for failures, 2 for
+usage). ``narrate ARTICLE`` is short for ``narrate speak ARTICLE``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from narrate import __version__
+from narrate.errors import NarrateError
+
+DEFAULT_COMMAND = "speak"
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70
+
+
+class DefaultGroup(click.Group):
+    """A group whose first argument, when it is not a command, goes to ``speak``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
+def _fail(err: NarrateError) -> None:
+    click.echo(f"narrate: error: {err}", err=True)
+    sys.exit(err.exit_code)
+
+
+def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(stage: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        click.echo(f"\r{stage:<13} [{bar}] {done}/{total}", err=True, nl=False)
+        if stage != "synthesising" or done == total:
+            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+
+    return show
+
+
+def _minutes(ms: float) -> str:
+    seconds = round(ms / 1000)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--profile", default="default", show_default=True, metavar="NAME|PATH",
+                     help="Voice profile: a name from voices/ or a .toml file."),
+        click.option("--engine", metavar="NAME", help="Speech engine (see 'narrate engines')."),
+        click.option("--voice", metavar="ID", help="Voice id or name (see 'narrate voices')."),
+        click.option("--rate", type=click.IntRange(80, 500), metavar="WPM",
+                     help="Speaking rate in words per minute [profile: 175]."),
+        click.option("--pitch", type=click.IntRange(0, 100), help="Pitch, 0-100."),
+        click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume, 0.0-1.0."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_settings(**flags: Any) -> Any:
+    from narrate.config import load_profile, override
+
+    profile = flags.pop("profile")
+    return override(load_profile(profile), **flags)
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="narrate")
+def cli() -> None:
+    """Turn news articles into narrated audio, offline.
+
+    \b
+      narrate article.txt                   # → output/<title>.mp3 (+ .vtt, .json)
+      narrate article.md -o news/story.mp3
+      cat article.txt | narrate - -o story.mp3
+      narrate script article.txt            # preview what will be said
+      narrate voices                        # voices the engine offers
+
+    Every narration opens with a spoken AI-voice disclaimer unless --no-disclaimer.
+    """
+
+
+@cli.command(DEFAULT_COMMAND)
+@click.argument("source", metavar="ARTICLE")
+@click.option("-o", "--output", metavar="PATH",
+              help="Audio file to write, or a folder (ending in /). Default: output/<slug-of-title>.mp3")
+@voice_options
+@click.option("--disclaimer-clip", type=click.Path(path_type=Path), metavar="FILE",
+              help="Open with this recording (any format ffmpeg reads) instead of the spoken disclaimer.")
+@click.option("--disclaimer-text", metavar="TEXT", help="Words of the spoken disclaimer.")
+@click.option("--no-disclaimer", is_flag=True, help="Leave the AI-voice disclaimer out.")
+@click.option("--format", "format_", metavar="FMT",
+              help="mp3, m4a, ogg, opus, wav or flac (default: from -o's extension, else mp3).")
+@click.option("--bitrate", metavar="RATE", help="Encoder bitrate, e.g. 96k (default 96k).")
+@click.option("-j", "--jobs", type=click.IntRange(0, 64), metavar="N",
+              help="Synthesis worker processes (default: one per core; 0: in this process).")
+@click.option("--no-cache", is_flag=True, help="Synthesise every sentence again; don't use the clip cache.")
+@click.option("--keep-boilerplate", is_flag=True, help="Read scraped boilerplate (player labels, author boxes) too.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress, print only the output path.")
+def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boilerplate: bool,
+          format_: str | None, **flags: Any) -> None:
+    """Narrate ARTICLE (a .txt or .md file, or - for stdin) to an audio file.
+
+    Writes the audio, WebVTT captions (.vtt) and a manifest (.json) side by side.
+    Files are written under temporary names and renamed when complete: an
+    interrupted run leaves nothing half-written, and can simply be run again.
+    An existing output file is replaced.
+    """
+    from narrate.pipeline import narrate_file
+
+    try:
+        settings = build_settings(format=format_, cache=False if no_cache else None, **flags)
+        result = narrate_file(source, settings, output, progress=_progress(quiet),
+                              keep_boilerplate=keep_boilerplate)
+    except NarrateError as err:
+        _fail(err)
+    if quiet:
+        click.echo(str(result.audio))
+    else:
+        click.echo(f"{result.audio}  {_minutes(result.duration_ms)}  "
+                   f"({result.utterances} utterances, {result.synthesized} synthesised, "
+                   f"{result.from_cache} from cache)")
+
+
+@cli.command()
+@click.argument("source", metavar="ARTICLE")
+@click.option("--raw", is_flag=True, help="The sentences as written, before normalisation.")
+@click.option("--keep-boilerplate", is_flag=True, help="Keep scraped boilerplate.")
+@click.option("--profile", default="default", show_default=True, metavar="NAME|PATH",
+              help="Voice profile (its lexicons and utterance length apply).")
+def script(source: str, raw: bool, keep_boilerplate: bool, profile: str) -> None:
+    """Print what would be said: one utterance per line (ARTICLE may be -).
+
+    \b
+      narrate script article.txt         # the spoken text
+      narrate script --raw article.txt   # the sentences as written
+    """
+    from narrate.config import load_profile
+    from narrate.pipeline import load_script
+
+    try:
+        result = load_script(source, load_profile(profile), keep_boilerplate)
+    except NarrateError as err:
+        _fail(err)
+    for utterance in result.utterances:
+        click.echo(utterance.written if raw else utterance.spoken)
+
+
+@cli.command()
+@click.option("--engine", default=None, metavar="NAME", help="Engine to ask (default: the profile's).")
+@click.option("--profile", default="default", show_default=True, metavar="NAME|PATH")
+@click.option("--language", "-l", metavar="CODE", help="Only voices for this language, e.g. en.")
+def voices(engine: str | None, profile: str, language: str | None) -> None:
+    """List the voices an engine offers: id, name, languages."""
+    from narrate.config import load_profile
+    from narrate.engines.base import engine_class
+
+    try:
+        settings = load_profile(profile)
+        loaded = engine_class(engine or settings.engine).load(settings.voice)
+        found = loaded.voices()
+        loaded.close()
+    except NarrateError as err:
+        _fail(err)
+    for v in found:
+        if language and not any(lang.startswith(language) for lang in v.languages):
+            continue
+        click.echo(f"{v.id:<24} {v.name:<32} {','.join(v.languages)}")
+
+
+def main() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    try:
+        code = cli.main(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("narrate: interrupted; nothing was written (run the command again)", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # a bug: say so in one line, keep the detail for debugging
+        if os.environ.get("NARRATE_DEBUG"):
+            raise
+        click.echo(f"narrate: internal error: {type(exc).__name__}: {exc} "
+                   "(set NARRATE_DEBUG=1 to see the traceback)", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,1 @@
+"""Writing finished files: audio, tags, captions, manifest — always atomically."""

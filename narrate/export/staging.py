@@ -1,0 +1,77 @@
+"""Atomic output: every file is written under a temporary name in its destination
+folder and renamed into place only when the whole narration has succeeded. Ctrl-C, a
+crash or a full disk leave no half-written file at the destination."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from narrate.errors import OutputError
+
+
+def ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"cannot write to {folder}: it is a file, not a folder") from None
+    except NotADirectoryError:
+        raise OutputError(f"cannot write to {folder}: part of that path is a file") from None
+    except OSError as exc:
+        raise OutputError(f"cannot create {folder}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write to {folder}: permission denied")
+
+
+class Staging:
+    """Temporary files for a set of destinations, renamed together by ``commit``.
+
+    Use as a context manager: leaving the block without ``commit()`` removes them all.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, Path]] = []
+
+    def path_for(self, dest: Path) -> Path:
+        ensure_folder(dest.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        except OSError as exc:
+            raise OutputError(f"cannot write to {dest.parent}: {exc.strerror}") from None
+        os.close(fd)
+        self._pending.append((Path(tmp), dest))
+        return Path(tmp)
+
+    def write_text(self, dest: Path, text: str) -> Path:
+        tmp = self.path_for(dest)
+        try:
+            tmp.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write {dest}: {exc.strerror}") from None
+        return tmp
+
+    def commit(self) -> None:
+        """Rename every staged file into place, in the order staged (manifest last)."""
+        for tmp, dest in self._pending:
+            try:
+                os.chmod(tmp, 0o644)
+                if dest.is_symlink():
+                    raise OutputError(f"refusing to replace {dest}: it is a symbolic link")
+                os.replace(tmp, dest)
+            except OSError as exc:
+                raise OutputError(f"cannot write {dest}: {exc.strerror}") from None
+        self._pending.clear()
+
+    def discard(self) -> None:
+        for tmp, _ in self._pending:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        self._pending.clear()
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()

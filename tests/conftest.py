@@ -1,0 +1,36 @@
+"""Shared fixtures: every test gets its own cache folder; helpers to run the CLI and to
+decode real audio."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parent.parent
+SHARED_SAMPLES = REPO.parent / "shared" / "samples"
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Cache and config live in a temp folder (tests never touch the user's cache)."""
+    root = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("NARRATE_CACHE_DIR", str(root))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root))
+    return root
+
+
+def run_narrate(*args: str, stdin: bytes | None = None, cwd: Path | None = None,
+                env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the real command line (``python -m narrate``) as a user would."""
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "narrate", *args],
+        input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
+        capture_output=True, text=True, cwd=cwd, env=full_env, timeout=timeout, check=False,
+    )

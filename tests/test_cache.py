@@ -1,0 +1,44 @@
+"""The clip cache: round trip, keys, and corrupt entries detected and never played."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from narrate.cache import ClipCache, clip_key
+from narrate.models import Clip, Word
+
+
+def clip() -> Clip:
+    return Clip(b"\x01\x02" * 500, 22050, words=(Word("hi", 0, 10),))
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    cache.put("k" * 64, clip())
+    assert cache.get("k" * 64) == clip()
+    assert cache.info() == (1, next(tmp_path.rglob("*.clip")).stat().st_size)
+
+
+def test_key_changes_with_anything_that_changes_the_sound() -> None:
+    base = clip_key("engine 1.0", ("en-us", 175), "Hello.")
+    assert clip_key("engine 1.1", ("en-us", 175), "Hello.") != base
+    assert clip_key("engine 1.0", ("en-us", 200), "Hello.") != base
+    assert clip_key("engine 1.0", ("en-us", 175), "Hello!") != base
+    assert clip_key("engine 1.0", ("en-us", 175), "Hello.") == base
+
+
+def test_truncated_or_corrupted_entries_are_dropped(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    for n, damage in enumerate([lambda b: b[:-10], lambda b: b[:30] + b"X" + b[31:], lambda b: b""]):
+        key = f"{n}" * 64
+        cache.put(key, clip())
+        path = next(tmp_path.rglob(f"{key}.clip"))
+        path.write_bytes(damage(path.read_bytes()))
+        assert cache.get(key) is None
+        assert not path.exists()
+
+
+def test_disabled_cache_holds_nothing(tmp_path: Path) -> None:
+    cache = ClipCache(None)
+    cache.put("a" * 64, clip())
+    assert cache.get("a" * 64) is None
