@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,22 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_SAMPLES = REPO.parent / "shared" / "samples"
 
 
-@pytest.fixture(autouse=True)
-def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Cache and config live in a temp folder (tests never touch the user's cache)."""
+@pytest.fixture(autouse=True, scope="session")
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The whole run uses a cache in a temp folder: tests never touch the user's cache."""
     root = tmp_path_factory.mktemp("cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("NARRATE_CACHE_DIR", str(root))
+    patch.setenv("XDG_CACHE_HOME", str(root))
+    yield root
+    patch.undo()
+
+
+@pytest.fixture
+def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache for one test."""
+    root = tmp_path / "fresh-cache"
     monkeypatch.setenv("NARRATE_CACHE_DIR", str(root))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(root))
     return root
 
 
