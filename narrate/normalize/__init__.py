@@ -1,0 +1,77 @@
+"""Text normalisation: written English news text → the words a narrator says.
+
+One module per semiotic class, lookup tables in ``data/*.tsv``. ``normalize`` runs the
+lexicon first, then the classes from the most specific to the most general, then a tidy
+that leaves only letters, spaces, apostrophes, inner hyphens and sentence punctuation.
+
+>>> normalize("Its 2020 offensive cost $1.2bn, the U.S. said (at 3 p.m.).")
+'Its twenty twenty offensive cost one point two billion dollars, the U S said, at three P M.'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import (
+    abbreviations,
+    cleanup,
+    dates,
+    electronic,
+    initialisms,
+    measures,
+    money,
+    numbers,
+    roman,
+    symbols,
+    telephone,
+    times,
+)
+from ._data import Lazy
+from .lexicon import Lexicon, load_lexicon
+
+__all__ = ["Lexicon", "load_lexicon", "normalize"]
+
+# Each stage takes and returns text; the order matters: specific before general.
+STAGES: tuple[Callable[[str], str], ...] = (
+    cleanup.clean,
+    electronic.normalize,
+    telephone.normalize,
+    symbols.idioms,
+    abbreviations.normalize,
+    money.normalize,
+    dates.normalize,
+    times.normalize,
+    measures.normalize,
+    numbers.normalize,
+    roman.normalize,
+    symbols.normalize,
+    initialisms.normalize,
+    cleanup.tidy,
+)
+
+_BASE = 0xE100  # respellings are parked as private-use characters while the classes run
+_PARKED = Lazy("[\ue100-\uf8ff]")
+
+
+def normalize(text: str, lexicon: Lexicon | None = None) -> str:
+    """``text`` as written → what the narrator says; pure, total and idempotent.
+
+    ``"He posted on X (formerly Twitter)."`` → ``He posted on X, formerly Twitter.``
+    """
+    text = cleanup.sanitize(text)
+    parked: list[str] = []
+    if lexicon is not None:
+        text = lexicon.apply(text, mark=lambda spoken: _park(parked, spoken))
+    for stage in STAGES:
+        text = stage(text)
+    if parked:
+        text = _PARKED.sub(lambda m: parked[ord(m.group(0)) - _BASE], text)
+        text = cleanup.tidy(text)  # joins the respellings to their neighbours' punctuation
+    return text
+
+
+def _park(parked: list[str], spoken: str) -> str:
+    if len(parked) >= 0xF8FF - _BASE:
+        return spoken  # an absurd number of hits: later ones are not protected
+    parked.append(spoken)
+    return f" {chr(_BASE + len(parked) - 1)} "

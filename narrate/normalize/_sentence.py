@@ -1,0 +1,27 @@
+"""Does an abbreviation's dot also end the sentence? Shared by the classes that eat dots.
+
+>>> ends_sentence("He left at 3 p.m.", 17)
+True
+>>> ends_sentence("the U.S. and", 8)
+False
+"""
+
+from __future__ import annotations
+
+from ._data import Lazy, words
+
+_NEXT_WORD = Lazy(r"""\s*["']?\s*([^\W\d_]+)""")
+
+
+def ends_sentence(text: str, end: int) -> bool:
+    """True when ``text[end:]`` is empty (up to closing quotes) or starts a new sentence."""
+    rest = text[end:]
+    if not rest.strip(" \"')"):
+        return True
+    m = _NEXT_WORD.rx.match(rest)
+    return bool(m) and m.group(1) in words("sentence_starters")
+
+
+def stop(text: str, end: int) -> str:
+    """``"."`` when the dot at ``end - 1`` doubles as a full stop, else ``""``."""
+    return "." if ends_sentence(text, end) else ""

@@ -1,0 +1,105 @@
+"""Unicode cleanup before the semiotic classes, and the final tidy after them.
+
+>>> clean("🎙️ “Hello”—world")
+'"Hello", world'
+>>> tidy("He posted on X , formerly Twitter , .")
+'He posted on X, formerly Twitter.'
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ._data import Lazy, rows
+
+PLACEHOLDER = "\ue000-\uf8ff"  # lexicon output is parked in the private-use area meanwhile
+
+# Emoji, pictographs and their glue: variation selectors, ZWJ, keycaps, skin tones, tags.
+_EMOJI = Lazy(
+    lambda: (
+        "[0-9#*]\ufe0f?\u20e3|[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
+        "\u2190-\u21ff\u2300-\u23ff\u25a0-\u25ff\u3030\u303d\u3297\u3299\u00a9\u00ae\u2122\u2139"
+        "\ufe00-\ufe0f\u200d\u20e3\U000e0000-\U000e007f\U0001f1e6-\U0001f1ff]+"
+    )
+)
+_VULGAR = Lazy(lambda: "(\\d?)([" + "".join(r[0] for r in rows("vulgar_fractions")) + "])")
+_DIGIT_DASH = Lazy(lambda: r"(?<=\d) ?[\u2010-\u2015\u2212] ?(?=\d)")
+_DASH = Lazy(lambda: r"\s*(?:[\u2012-\u2015\u2e3a\u2e3b]|--+|(?<=\s)[-\u2212](?=\s))\s*")
+_SPACE = Lazy(lambda: r"\s+")
+_QUOTES = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2010\u2011\u2212", "-"),
+}
+
+
+_CONTROL = Lazy(
+    lambda: (
+        "[\\x00-\\x08\\x0e-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ue000-\\uf8ff\\U000f0000-\\U0010ffff]+"
+    )
+)
+
+
+def sanitize(text: str) -> str:
+    """Drop characters no rule should ever see: controls, private use, lone surrogates."""
+    return _CONTROL.sub("", text)
+
+
+def _vulgar(m) -> str:  # type: ignore[no-untyped-def]
+    frac = {r[0]: f"{r[1]}/{r[2]}" for r in rows("vulgar_fractions")}[m.group(2)]
+    return f"{m.group(1)} and {frac} " if m.group(1) else f" {frac} "
+
+
+def clean(text: str) -> str:
+    """NFKC, straight quotes, dashes as pauses, no emoji, single spaces.
+
+    ``"1½ miles"`` → ``"1 and 1/2 miles"``; ``"2020–2023"`` → ``"2020-2023"``;
+    ``"USSR—first"`` → ``"USSR, first"``.
+    """
+    text = _VULGAR.sub(_vulgar, text)
+    text = _EMOJI.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(str.maketrans(_QUOTES))
+    text = _DIGIT_DASH.sub("-", text)
+    text = _DASH.sub(", ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+# --- the final tidy --------------------------------------------------------------------
+
+_ALLOWED = Lazy(lambda: rf"[^\w\s'\-.,;:?!\"{PLACEHOLDER}]|[^\W_a-zA-Z{PLACEHOLDER}]")
+_LOOSE_HYPHEN = Lazy(lambda: rf"(?<![^\W_{PLACEHOLDER}])-+|-+(?![^\W_{PLACEHOLDER}])|(?<=-)-+")
+_PUNCT_SPACE = Lazy(lambda: r"\s+(?=[.,;:?!])")
+_COMMA_RUN = Lazy(lambda: r",(?:[\s,]*,)+")
+_COMMA_BEFORE = Lazy(lambda: r",+\s*(?=[.;:?!])")
+_AFTER_STOP = Lazy(lambda: r"(?<=[.;:?!])\s*,+")
+_LEADING = Lazy(lambda: r"^[\s,;:.]+")
+_EMPTY_QUOTES = Lazy(lambda: r'"\s*[,;:]?\s*"')
+
+
+def _keep_or_drop(m) -> str:  # type: ignore[no-untyped-def]
+    ch = m.group(0)
+    cat = unicodedata.category(ch)
+    if cat[0] == "M" and m.start() > 0 and m.string[m.start() - 1].isalpha():
+        return ch
+    if ch.isalpha():
+        return ch
+    return "" if cat in ("Cf", "Mn", "Me", "Mc") else " "
+
+
+def tidy(text: str) -> str:
+    """Only letters, spaces, apostrophes, inner hyphens and sentence punctuation survive;
+    commas never double up or stand before final punctuation.
+
+    ``"a , , b ,."`` → ``"a, b."``; ``"- x -y"`` → ``"x -y"`` (becomes ``"x y"``).
+    """
+    text = _ALLOWED.sub(_keep_or_drop, text)
+    text = _LOOSE_HYPHEN.sub(" ", text)
+    text = _SPACE.sub(" ", text)
+    text = _PUNCT_SPACE.sub("", text)
+    text = _COMMA_RUN.sub(",", text)
+    text = _COMMA_BEFORE.sub("", text)
+    text = _AFTER_STOP.sub("", text)
+    text = _EMPTY_QUOTES.sub(" ", text)
+    text = _SPACE.sub(" ", text)
+    return _LEADING.sub("", text).strip()

@@ -1,0 +1,39 @@
+"""Measures: a number followed by a unit from ``data/units.tsv``.
+
+>>> normalize("Winds of 120 mph over 4,400 sq km; 30°C; 1.5kg.")
+'Winds of 120 miles per hour over 4,400 square kilometers; 30 degrees Celsius; 1.5 kilograms.'
+>>> normalize("a 5-km stretch, 1 ft")
+'a 5-kilometer stretch, 1 foot'
+
+Only the unit is read here; the number is left to the numbers class.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._data import Lazy, alternation, rows
+from .numbers import NUM
+
+# "m" glued to a number is million in news copy ("5m people"), so it needs a space to be metres.
+_UNIT = Lazy(
+    lambda: (
+        rf"(?<![\w.,])(-?(?:{NUM})(?:\.\d+)?)( ?-?|(?<=\d)(?=°))"
+        rf"({alternation(r[0] for r in rows('units'))})(?![\w°/]|\.\d)"
+    )
+)
+
+
+def _unit(m: re.Match[str]) -> str:
+    number, gap, unit = m.groups()
+    if unit == "m" and gap == "":
+        return f"{number} million"
+    one, many = next(r[1:3] for r in rows("units") if r[0] == unit)
+    if "-" in gap:
+        return f"{number}-{one.replace(' ', '-')}"
+    return f"{number} {one if number in ('1', '-1') else many}"
+
+
+def normalize(text: str) -> str:
+    """``120 mph`` → 120 miles per hour; ``a 5-km stretch`` → a 5-kilometer stretch."""
+    return _UNIT.sub(_unit, text)
