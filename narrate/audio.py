@@ -99,15 +99,16 @@ def assemble(parts: Sequence[tuple[Clip, int]], sample_rate: int) -> Timeline:
     return Timeline(b"".join(chunks), sample_rate, tuple(spans), tuple(words))
 
 
-def load_recording(path: Path, sample_rate: int) -> Clip:
-    """Decode any file ffmpeg reads into a mono 16-bit clip at ``sample_rate``."""
+def load_recording(path: Path, sample_rate: int, filters: str | None = None) -> Clip:
+    """Decode any file ffmpeg reads into a mono 16-bit clip at ``sample_rate``,
+    through ffmpeg ``filters`` if given."""
     from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
 
     if not path.is_file():
         raise InputError(f"disclaimer clip {path}: no such file")
     try:
-        seg = AudioSegment.from_file(str(path))
+        seg = AudioSegment.from_file(str(path), parameters=["-af", filters] if filters else None)
     except CouldntDecodeError:
         raise InputError(f"disclaimer clip {path}: ffmpeg cannot decode it as audio") from None
     except FileNotFoundError:

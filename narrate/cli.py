@@ -111,7 +111,8 @@ def cli() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), metavar="N",
               help="Synthesis worker processes (default: one per core; 0: in this process).")
 @click.option("--no-cache", is_flag=True, help="Synthesise every sentence again; don't use the clip cache.")
-@click.option("--keep-boilerplate", is_flag=True, help="Read scraped boilerplate (player labels, author boxes) too.")
+@click.option("--keep-boilerplate", is_flag=True,
+              help="Read scraped boilerplate (player labels, author boxes) too.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, print only the output path.")
 def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boilerplate: bool,
           format_: str | None, **flags: Any) -> None:

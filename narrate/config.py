@@ -40,6 +40,10 @@ class Output:
     format: str = "mp3"
     bitrate: str = "96k"
     sample_rate: int = 44100
+    loudness: float = -16.0  # integrated LUFS target; true peak stays ≤ −1 dBTP
+    captions: tuple[str, ...] = ("vtt",)  # any of vtt, srt
+    word_timings: bool = False  # also <stem>.words.vtt, one cue per word
+    cover: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,12 @@ def load_profile(name_or_path: str = "default") -> Settings:
     if "clip" in disclaimer_data:
         disclaimer_data["clip"] = (path.parent / disclaimer_data["clip"]).resolve()
     disclaimer = _section(Disclaimer, disclaimer_data, f"{path} [disclaimer]")
-    output = _section(Output, data.pop("output", {}), f"{path} [output]")
+    output_data = dict(data.pop("output", {}))
+    if "captions" in output_data:
+        output_data["captions"] = tuple(output_data["captions"])
+    if "cover" in output_data:
+        output_data["cover"] = (path.parent / output_data["cover"]).resolve()
+    output = _section(Output, output_data, f"{path} [output]")
     engine = data.pop("engine", "pyttsx3")
     rest = _section(_Rest, data, str(path))
     return Settings(
@@ -139,7 +148,11 @@ def override(settings: Settings, **flags: Any) -> Settings:
         disclaimer = replace(disclaimer, clip=Path(clip))
     output = replace(
         settings.output,
-        **{k: flags.pop(k) for k in ("format", "bitrate", "sample_rate") if flags.get(k) is not None},
+        **{
+            k: flags.pop(k)
+            for k in ("format", "bitrate", "sample_rate", "loudness", "captions", "word_timings", "cover")
+            if flags.get(k) is not None
+        },
     )
     rest = {k: v for k, v in flags.items() if v is not None and k in {"engine", "jobs", "cache"}}
     return replace(settings, voice=voice, disclaimer=disclaimer, output=output, **rest)

@@ -6,24 +6,22 @@ through a callback, failures are NarrateErrors.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from narrate import __version__, audio
+from narrate import audio
 from narrate.cache import ClipCache, default_cache_dir
 from narrate.config import Settings
 from narrate.errors import InputError
 from narrate.export import encode as encoder
-from narrate.export import manifest as manifests
-from narrate.export.captions import to_vtt
-from narrate.export.staging import Staging
-from narrate.export.tags import write_tags
+from narrate.export import loudness as levels
+from narrate.export.staging import ensure_folder
+from narrate.export.writer import write_outputs
 from narrate.ingest import read_document
 from narrate.models import Clip, Script
 from narrate.naming import slugify
-from narrate.script import build_script, drop_boilerplate
+from narrate.script import build_script, drop_boilerplate, spoken_form
 from narrate.synthesis import Synthesizer
 
 Progress = Callable[[str, int, int], None]
@@ -33,7 +31,7 @@ DEFAULT_OUTPUT_DIR = Path("output")
 @dataclass(frozen=True)
 class Result:
     audio: Path
-    captions: Path
+    files: tuple[Path, ...]
     manifest: Path
     duration_ms: float
     utterances: int
@@ -63,11 +61,17 @@ def output_path(script: Script, settings: Settings, output: str | Path | None) -
     return Path(output)
 
 
-def _disclaimer(settings: Settings, sample_rate: int) -> Clip | None:
-    d = settings.disclaimer
-    if not d.enabled or d.clip is None:
-        return None
-    return audio.load_recording(d.clip, sample_rate)
+def _publisher_disclaimer(settings: Settings, narration: list[Clip], sample_rate: int) -> Clip:
+    """The publisher's recording, levelled to the narration's loudness."""
+    path = settings.disclaimer.clip
+    assert path is not None
+    clip = audio.load_recording(path, sample_rate)
+    voice = levels.measure(b"".join(c.pcm for c in narration), narration[0].sample_rate)
+    own = levels.measure(clip.pcm, sample_rate)
+    if own.integrated_lufs <= -70 or voice.integrated_lufs <= -70:
+        return clip
+    gain = voice.integrated_lufs - own.integrated_lufs
+    return audio.load_recording(path, sample_rate, levels.chain(gain, sample_rate))
 
 
 def narrate_file(
@@ -79,17 +83,19 @@ def narrate_file(
     keep_boilerplate: bool = False,
 ) -> Result:
     script = load_script(source, settings, keep_boilerplate)
-    fmt_name = settings.output.format
     dest = output_path(script, settings, output)
+    fmt_name = settings.output.format
     if output is not None and dest.suffix.lower().lstrip(".") in encoder.FORMATS:
         fmt_name = dest.suffix.lower().lstrip(".")
     fmt = encoder.format_for(fmt_name)
     encoder.ffmpeg()  # fail before the work if ffmpeg is missing
+    ensure_folder(dest.parent)
     cache = ClipCache(default_cache_dir() if settings.cache else None)
+    disclaimer = settings.disclaimer
+    spoken_disclaimer = disclaimer.enabled and disclaimer.clip is None
     texts = [u.spoken for u in script.utterances]
-    speak_disclaimer = settings.disclaimer.enabled and settings.disclaimer.clip is None
-    if speak_disclaimer:
-        texts = [settings.disclaimer.text, *texts]
+    if spoken_disclaimer:
+        texts = [spoken_form(disclaimer.text), *texts]
 
     def on_clip(done: int, total: int) -> None:
         if progress:
@@ -98,54 +104,24 @@ def narrate_file(
     with Synthesizer(settings.engine, settings.voice, jobs=settings.jobs, cache=cache) as synth:
         clips = synth.synthesize_all(texts, on_clip)
         identity = synth.identity()
-        stats = synth.stats
+    stats = synth.stats
     rate = clips[0].sample_rate
-    parts = [(c, u.pause_after_ms) for c, u in zip(clips[-len(script.utterances) :], script.utterances, strict=True)]
-    disclaimer = clips[0] if speak_disclaimer else _disclaimer(settings, rate)
-    if disclaimer is not None:
-        parts.insert(0, (disclaimer, settings.pauses.disclaimer))
+    narration = clips[1:] if spoken_disclaimer else clips
+    parts = [(c, u.pause_after_ms) for c, u in zip(narration, script.utterances, strict=True)]
+    if spoken_disclaimer:
+        parts.insert(0, (clips[0], settings.pauses.disclaimer))
+    elif disclaimer.enabled:
+        parts.insert(0, (_publisher_disclaimer(settings, narration, rate), settings.pauses.disclaimer))
     if progress:
         progress("assembling", 0, 1)
     timeline = audio.assemble(parts, rate)
-
-    with Staging() as staging:
-        audio_tmp = staging.path_for(dest)
-        if progress:
-            progress("encoding", 0, 1)
-        encoder.encode(
-            timeline.pcm, rate, audio_tmp, fmt,
-            bitrate=settings.output.bitrate, out_rate=settings.output.sample_rate,
-        )
-        provenance = {
-            "narrate": __version__,
-            "engine": identity,
-            "voice": settings.voice.voice or "default",
-            "source_sha256": script.document.source_sha256,
-        }
-        write_tags(audio_tmp, fmt.name, manifests.tags_for(script, settings, provenance))
-        audio_bytes = audio_tmp.read_bytes()
-        captions = dest.with_suffix(".vtt")
-        has_disclaimer = disclaimer is not None
-        staging.write_text(captions, to_vtt(manifests.cues(script, timeline, settings, has_disclaimer)))
-        manifest = dest.with_suffix(".json")
-        record = manifests.build(
-            script, timeline, settings,
-            engine_identity=identity,
-            has_disclaimer=has_disclaimer,
-            audio={
-                "path": dest.name,
-                "format": fmt.name,
-                "bitrate": settings.output.bitrate if fmt.uses_bitrate else None,
-                "sample_rate": settings.output.sample_rate,
-                "duration_ms": round(timeline.duration_ms),
-                "bytes": len(audio_bytes),
-                "sha256": hashlib.sha256(audio_bytes).hexdigest(),
-            },
-            captions=captions.name,
-        )
-        staging.write_text(manifest, manifests.dumps(record))
-        staging.commit()
+    if progress:
+        progress("encoding", 0, 1)
+    written = write_outputs(
+        script, timeline, settings, dest, fmt,
+        engine_identity=identity, has_disclaimer=disclaimer.enabled,
+    )
     return Result(
-        dest, captions, manifest, timeline.duration_ms, len(script.utterances),
-        stats.synthesized, stats.from_cache,
+        written.audio, written.files, written.manifest, timeline.duration_ms,
+        len(script.utterances), stats.synthesized, stats.from_cache,
     )

@@ -10,8 +10,8 @@ import re
 from dataclasses import replace
 
 from narrate import segment
-from narrate.ingest.text import take_title
 from narrate.config import Settings
+from narrate.ingest.text import take_title
 from narrate.models import Block, Document, Script, Utterance
 from narrate.normalize import normalize
 from narrate.normalize.boilerplate import classify, strip_inline
@@ -52,6 +52,11 @@ def _block_utterances(block: Block, settings: Settings) -> list[tuple[str, str, 
         if _SPEAKABLE.search(spoken):
             found.append((written, spoken.strip(), (block.start + start, block.start + end)))
     return found
+
+
+def spoken_form(text: str) -> str:
+    """What the engine is given for a fixed phrase such as the disclaimer."""
+    return normalize(text).strip() or text
 
 
 def build_script(doc: Document, settings: Settings) -> Script:

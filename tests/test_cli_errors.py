@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, run_narrate
 
 ARTICLE = (DATA / "reservoir.txt").read_bytes()

@@ -14,7 +14,7 @@ from narrate.ingest.text import take_title
 
 
 def test_utf8_with_bom_and_crlf_reads_as_plain_text() -> None:
-    text = decode_text(codecs.BOM_UTF8 + "Headline here\r\nBody line.\r\n".encode(), "a.txt")
+    text = decode_text(codecs.BOM_UTF8 + b"Headline here\r\nBody line.\r\n", "a.txt")
     assert text == "Headline here\nBody line.\n"
 
 
@@ -45,7 +45,10 @@ def test_scraped_text_has_one_paragraph_per_line() -> None:
 
 
 def test_hard_wrapped_text_is_joined_into_paragraphs() -> None:
-    text = "This paragraph was wrapped\nby an editor at a short width\nso its lines break mid\nsentence.\n\nNext.\n"
+    text = (
+        "This paragraph was wrapped\nby an editor at a short width\n"
+        "so its lines break mid\nsentence.\n\nNext.\n"
+    )
     doc = parse_document(text, "a.txt", "")
     assert [b.text for b in doc.blocks][0] == (
         "This paragraph was wrapped by an editor at a short width so its lines break mid sentence."

@@ -60,23 +60,32 @@ def encode(
     bitrate: str = "96k",
     out_rate: int = 44100,
     filters: str | None = None,
-) -> None:
-    """Encode mono s16le ``pcm`` at ``in_rate`` into ``dest`` (any name: the muxer is explicit)."""
+    metadata: Path | None = None,
+) -> str:
+    """Encode mono s16le ``pcm`` at ``in_rate`` into ``dest`` (any name: the muxer is
+    explicit). ``filters`` is applied on the way; the output is also run through an
+    EBU R128 meter, and ffmpeg's log (holding the meter's summary) is returned.
+    ``metadata`` is an ffmetadata file (tags and chapters) for formats whose tags ffmpeg
+    writes."""
+    graph = f"{filters or 'anull'},asplit[out][meter];[meter]ebur128=peak=true[measured]"
     cmd = [
-        ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y",
         "-f", "s16le", "-ar", str(in_rate), "-ac", "1", "-i", "pipe:0",
     ]
-    if filters:
-        cmd += ["-af", filters]
+    if metadata is not None:
+        cmd += ["-f", "ffmetadata", "-i", str(metadata), "-map_metadata", "1", "-map_chapters", "1"]
+    cmd += ["-filter_complex", graph, "-map", "[out]"]
     cmd += ["-ar", str(out_rate), "-ac", "1", *fmt.codec_args]
     if fmt.uses_bitrate:
         cmd += ["-b:a", bitrate]
-    cmd += ["-f", fmt.muxer, str(dest)]
+    cmd += ["-f", fmt.muxer, str(dest), "-map", "[measured]", "-f", "null", "-"]
     try:
         result = subprocess.run(cmd, input=pcm, capture_output=True, check=False)
     except OSError as exc:
         raise EncodeError(f"could not run ffmpeg: {exc}", command=cmd) from None
+    stderr = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
-        stderr = result.stderr.decode("utf-8", "replace").strip()
-        last = stderr.splitlines()[-1] if stderr else f"exit status {result.returncode}"
+        errors = [ln for ln in stderr.splitlines() if "rror" in ln] or stderr.strip().splitlines()
+        last = errors[-1] if errors else f"exit status {result.returncode}"
         raise EncodeError(f"ffmpeg failed to encode {fmt.name}: {last}", command=cmd, stderr=stderr)
+    return stderr

@@ -12,7 +12,7 @@ from narrate import __version__
 from narrate.audio import Timeline
 from narrate.config import Settings
 from narrate.export.captions import Cue
-from narrate.export.tags import Tags
+from narrate.export.tags import Chapter, Tags
 from narrate.models import Script
 
 SCHEMA = 1
@@ -25,7 +25,9 @@ def disclosure(engine_identity: str, voice: str | None) -> str:
     )
 
 
-def tags_for(script: Script, settings: Settings, provenance: dict[str, str]) -> Tags:
+def tags_for(
+    script: Script, settings: Settings, provenance: dict[str, str], chapters: tuple[Chapter, ...] = ()
+) -> Tags:
     doc = script.document
     return Tags(
         title=doc.title or script.utterances[0].written[:120],
@@ -34,6 +36,8 @@ def tags_for(script: Script, settings: Settings, provenance: dict[str, str]) -> 
         date=doc.date,
         comment=disclosure(provenance["engine"], settings.voice.voice),
         provenance=provenance,
+        chapters=chapters,
+        cover=settings.output.cover,
     )
 
 
@@ -56,7 +60,9 @@ def build(
     engine_identity: str,
     has_disclaimer: bool,
     audio: dict[str, Any],
-    captions: str,
+    files: dict[str, str],
+    loudness: dict[str, Any],
+    chapters: list[dict[str, Any]],
 ) -> dict[str, Any]:
     doc = script.document
     spans = list(timeline.spans)
@@ -107,7 +113,9 @@ def build(
         ],
         "dropped": [{"text": text, "reason": reason} for text, reason in doc.dropped],
         "audio": audio,
-        "captions": captions,
+        "files": files,
+        "loudness": loudness,
+        "chapters": chapters,
     }
 
 

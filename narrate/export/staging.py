@@ -52,6 +52,13 @@ class Staging:
             raise OutputError(f"cannot write {dest}: {exc.strerror}") from None
         return tmp
 
+    def forget(self, tmp: Path) -> None:
+        """Remove a staged scratch file now; it will not be renamed into place."""
+        for pair in [p for p in self._pending if p[0] == tmp]:
+            self._pending.remove(pair)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
     def commit(self) -> None:
         """Rename every staged file into place, in the order staged (manifest last)."""
         for tmp, dest in self._pending:

@@ -1,0 +1,133 @@
+"""The export stage: one timeline → the audio file and everything that ships with it
+(tags, chapters, captions, chapters JSON, manifest), all staged and renamed together."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrate import __version__
+from narrate.audio import Timeline
+from narrate.config import Settings
+from narrate.export import loudness as levels
+from narrate.export import manifest as manifests
+from narrate.export.captions import Cue, to_srt, to_vtt
+from narrate.export.encode import Format, encode
+from narrate.export.staging import Staging
+from narrate.export.tags import Chapter, ffmetadata, podcast_chapters, write_id3, write_mp4_cover
+from narrate.models import Script
+
+CAPTION_WRITERS = {"vtt": to_vtt, "srt": to_srt}
+
+
+@dataclass(frozen=True)
+class Written:
+    audio: Path
+    files: tuple[Path, ...]
+    manifest: Path
+
+
+def chapters_for(script: Script, timeline: Timeline, has_disclaimer: bool) -> list[Chapter]:
+    """One chapter per heading; before the first heading, the title (or the opening);
+    the disclaimer is its own chapter."""
+    spans = list(timeline.spans)
+    end = round(timeline.duration_ms)
+    starts: list[tuple[str, int]] = []
+    if has_disclaimer:
+        starts.append(("Disclaimer", spans.pop(0).start_ms))
+    title = script.document.title or "Introduction"
+    for n, (utterance, span) in enumerate(zip(script.utterances, spans, strict=True)):
+        if utterance.kind == "heading":
+            starts.append((utterance.written, span.start_ms))
+        elif n == 0:
+            starts.append((title, span.start_ms))
+    bounds = [s for _, s in starts[1:]] + [end]
+    return [Chapter(name, start, stop) for (name, start), stop in zip(starts, bounds, strict=True)]
+
+
+def word_cues(script: Script, timeline: Timeline, has_disclaimer: bool) -> list[Cue]:
+    words = list(timeline.words)[1:] if has_disclaimer else list(timeline.words)
+    return [Cue(w.start_ms, w.end_ms, w.text) for group in words for w in group]
+
+
+def write_outputs(
+    script: Script,
+    timeline: Timeline,
+    settings: Settings,
+    dest: Path,
+    fmt: Format,
+    *,
+    engine_identity: str,
+    has_disclaimer: bool,
+) -> Written:
+    out = settings.output
+    gain, before = levels.gain_for(timeline.pcm, timeline.sample_rate, out.loudness)
+    chapters = chapters_for(script, timeline, has_disclaimer)
+    provenance = {
+        "narrate": __version__,
+        "engine": engine_identity,
+        "voice": settings.voice.voice or "default",
+        "source_sha256": script.document.source_sha256,
+    }
+    tags = manifests.tags_for(script, settings, provenance, tuple(chapters))
+    with Staging() as staging:
+        audio_tmp = staging.path_for(dest)
+        metadata = None
+        if fmt.name != "mp3":
+            metadata = staging.write_text(dest.with_suffix(".ffmeta"), ffmetadata(tags))
+        log = encode(
+            timeline.pcm, timeline.sample_rate, audio_tmp, fmt,
+            bitrate=out.bitrate, out_rate=out.sample_rate,
+            filters=levels.chain(gain, out.sample_rate), metadata=metadata,
+        )
+        measured = levels.parse_summary(log)
+        if fmt.name == "mp3":
+            write_id3(audio_tmp, tags)
+        elif fmt.name == "m4a" and out.cover is not None:
+            write_mp4_cover(audio_tmp, out.cover)
+        audio_bytes = audio_tmp.read_bytes()
+        sidecars: dict[str, Path] = {}
+        cues = manifests.cues(script, timeline, settings, has_disclaimer)
+        for kind in out.captions:
+            path = dest.with_suffix(f".{kind}")
+            staging.write_text(path, CAPTION_WRITERS[kind](cues))
+            sidecars[kind] = path
+        if out.word_timings:
+            path = dest.with_name(dest.stem + ".words.vtt")
+            staging.write_text(path, to_vtt(word_cues(script, timeline, has_disclaimer)))
+            sidecars["words_vtt"] = path
+        chapters_path = dest.with_name(dest.stem + ".chapters.json")
+        staging.write_text(chapters_path, podcast_chapters(chapters))
+        sidecars["chapters"] = chapters_path
+        manifest_path = dest.with_suffix(".json")
+        record = manifests.build(
+            script, timeline, settings,
+            engine_identity=engine_identity,
+            has_disclaimer=has_disclaimer,
+            audio={
+                "path": dest.name,
+                "format": fmt.name,
+                "mime": fmt.mime,
+                "bitrate": out.bitrate if fmt.uses_bitrate else None,
+                "sample_rate": out.sample_rate,
+                "duration_ms": round(timeline.duration_ms),
+                "bytes": len(audio_bytes),
+                "sha256": hashlib.sha256(audio_bytes).hexdigest(),
+            },
+            files={kind: path.name for kind, path in sidecars.items()},
+            loudness={
+                "target_lufs": out.loudness,
+                "input_lufs": before.integrated_lufs,
+                "gain_db": round(gain, 2),
+                "integrated_lufs": measured.integrated_lufs,
+                "true_peak_dbtp": measured.true_peak_dbtp,
+                "range_lu": measured.range_lu,
+            },
+            chapters=[{"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms} for c in chapters],
+        )
+        if metadata is not None:
+            staging.forget(metadata)
+        staging.write_text(manifest_path, manifests.dumps(record))
+        staging.commit()
+    return Written(dest, (dest, *sidecars.values(), manifest_path), manifest_path)
