@@ -64,9 +64,8 @@ def normalize(text: str, lexicon: Lexicon | None = None) -> str:
         text = lexicon.apply(text, mark=lambda spoken: _park(parked, spoken))
     for stage in STAGES:
         text = stage(text)
-    if parked:
+    if parked:  # respellings go back in verbatim: phoneme markup must survive the tidy
         text = _PARKED.sub(lambda m: parked[ord(m.group(0)) - _BASE], text)
-        text = cleanup.tidy(text)  # joins the respellings to their neighbours' punctuation
     return text
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from ._data import Lazy, words
 
+_END = Lazy(r"""[\s"')]*$""")
 _NEXT_WORD = Lazy(r"""\s*["']?\s*([^\W\d_]+)""")
 
 
 def ends_sentence(text: str, end: int) -> bool:
     """True when ``text[end:]`` is empty (up to closing quotes) or starts a new sentence."""
-    rest = text[end:]
-    if not rest.strip(" \"')"):
+    if _END.rx.match(text, end):
         return True
-    m = _NEXT_WORD.rx.match(rest)
+    m = _NEXT_WORD.rx.match(text, end)
     return bool(m) and m.group(1) in words("sentence_starters")
 
 

@@ -17,46 +17,42 @@ from ._data import Lazy, alternation, rows
 from ._sentence import stop
 from .cleanup import PLACEHOLDER
 
-_FOLLOWS = {
-    "always": "",
-    "name": rf"(?= [A-Z{PLACEHOLDER}])",
-    "after": "",
-    "number": r"(?= ?\d)",
+# context → a test of the text around the abbreviation (start, end of the match)
+_CONTEXTS = {
+    "always": lambda text, start, end: True,
+    "name": lambda text, start, end: _NAME_NEXT.rx.match(text, end) is not None,
+    "number": lambda text, start, end: _NUMBER_NEXT.rx.match(text, end) is not None,
+    "after": lambda text, start, end: (
+        _CAPITALISED_BEFORE.rx.search(text, max(0, start - 40), start) is not None
+    ),
 }
-_PRECEDES = {"after": r"(?<=\w )"}
+_NAME_NEXT = Lazy(rf" [A-Z{PLACEHOLDER}]")
+_NUMBER_NEXT = Lazy(r" ?\d")
 _CAPITALISED_BEFORE = Lazy(r"\b[A-Z][\w'&-]*,? $")
 
 
 @cache
 def _table() -> dict[str, list[tuple[str, str]]]:
-    """Context → [(written, spoken)]."""
+    """Written → [(context, spoken)] in table order: the first context that fits wins."""
     out: dict[str, list[tuple[str, str]]] = {}
     for written, spoken, context in rows("abbreviations"):
-        out.setdefault(context, []).append((written, spoken))
+        out.setdefault(written, []).append((context, spoken))
     return out
 
 
-def _pattern() -> str:
-    parts = []
-    for context, pairs in _table().items():
-        body = alternation(w for w, _ in pairs)
-        before = _PRECEDES.get(context, "")
-        lead = f"(?:{before})" if before else ""
-        parts.append(rf"{lead}(?<![\w.])(?P<{context}>{body})(?![\w]|\.\w){_FOLLOWS[context]}")
-    return "|".join(parts)
-
-
-_ABBREVIATION = Lazy(_pattern)
+# One flat alternation of literals: the regex engine can then skip ahead by first letter.
+_ABBREVIATION = Lazy(lambda: rf"(?:{alternation(_table())})(?![\w]|\.\w)")
 
 
 def _expand(m: re.Match[str]) -> str:
-    context = m.lastgroup or "always"
-    written = m.group(0)
-    if context == "after" and not _CAPITALISED_BEFORE.rx.search(m.string, 0, m.start()):
-        return written
-    spoken = dict(_table()[context])[written]
-    dot = stop(m.string, m.end()) if written.endswith(".") and context != "name" else ""
-    return spoken + dot
+    text, start, end, written = m.string, m.start(), m.end(), m.group(0)
+    if start and (text[start - 1].isalnum() or text[start - 1] in "._"):
+        return written  # inside a longer word
+    for context, spoken in _table()[written]:
+        if _CONTEXTS[context](text, start, end):
+            dot = stop(text, end) if written.endswith(".") and context != "name" else ""
+            return spoken + dot
+    return written
 
 
 def normalize(text: str) -> str:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 from ._data import Lazy, rows
 
@@ -22,22 +23,32 @@ _EMOJI = Lazy(
         "\ufe00-\ufe0f\u200d\u20e3\U000e0000-\U000e007f\U0001f1e6-\U0001f1ff]+"
     )
 )
+# Invisible format characters (soft hyphen, zero-width space, bidi marks, BOM, tags, ...).
+_FORMAT = Lazy(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]+"
+)
 _VULGAR = Lazy(lambda: "(\\d?)([" + "".join(r[0] for r in rows("vulgar_fractions")) + "])")
 _DIGIT_DASH = Lazy(lambda: r"(?<=\d) ?[\u2010-\u2015\u2212] ?(?=\d)")
-_DASH = Lazy(lambda: r"\s*(?:[\u2012-\u2015\u2e3a\u2e3b]|--+|(?<=\s)[-\u2212](?=\s))\s*")
-_SPACE = Lazy(lambda: r"\s+")
+_DASH = Lazy(lambda: r"[\u2012-\u2015\u2e3a\u2e3b]|--+|(?<=\s)[-\u2212](?=\s)")
 _QUOTES = {
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4", "'"),
     **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
     **dict.fromkeys("\u2010\u2011\u2212", "-"),
+    "\u2044": "/",
 }
 
 
 _CONTROL = Lazy(
-    lambda: (
-        "[\\x00-\\x08\\x0e-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ue000-\\uf8ff\\U000f0000-\\U0010ffff]+"
-    )
+    lambda: "[\\x00-\\x08\\x0e-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ue000-\\uf8ff\\U000f0000-\\U0010ffff]+"
 )
+
+
+@cache
+def _quotes() -> dict[int, str]:
+    return str.maketrans(_QUOTES)
 
 
 def sanitize(text: str) -> str:
@@ -56,18 +67,19 @@ def clean(text: str) -> str:
     ``"1½ miles"`` → ``"1 and 1/2 miles"``; ``"2020–2023"`` → ``"2020-2023"``;
     ``"USSR—first"`` → ``"USSR, first"``.
     """
-    text = _VULGAR.sub(_vulgar, text)
-    text = _EMOJI.sub(" ", text)
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(str.maketrans(_QUOTES))
+    if not text.isascii():
+        text = _EMOJI.sub(" ", text)
+        text = _FORMAT.sub("", text)
+        text = _VULGAR.sub(_vulgar, text)
+        text = unicodedata.normalize("NFKC", text).translate(_quotes())
     text = _DIGIT_DASH.sub("-", text)
     text = _DASH.sub(", ", text)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 # --- the final tidy --------------------------------------------------------------------
 
-_ALLOWED = Lazy(lambda: rf"[^\w\s'\-.,;:?!\"{PLACEHOLDER}]|[^\W_a-zA-Z{PLACEHOLDER}]")
+_ALLOWED = Lazy(lambda: rf"_|[^\w\s'\-.,;:?!\"{PLACEHOLDER}]|[^\W_a-zA-Z{PLACEHOLDER}]")
 _LOOSE_HYPHEN = Lazy(lambda: rf"(?<![^\W_{PLACEHOLDER}])-+|-+(?![^\W_{PLACEHOLDER}])|(?<=-)-+")
 _PUNCT_SPACE = Lazy(lambda: r"\s+(?=[.,;:?!])")
 _COMMA_RUN = Lazy(lambda: r",(?:[\s,]*,)+")
@@ -94,12 +106,13 @@ def tidy(text: str) -> str:
     ``"a , , b ,."`` → ``"a, b."``; ``"- x -y"`` → ``"x -y"`` (becomes ``"x y"``).
     """
     text = _ALLOWED.sub(_keep_or_drop, text)
-    text = _LOOSE_HYPHEN.sub(" ", text)
-    text = _SPACE.sub(" ", text)
+    if "-" in text:
+        text = _LOOSE_HYPHEN.sub(" ", text)
+    text = " ".join(text.split())
     text = _PUNCT_SPACE.sub("", text)
     text = _COMMA_RUN.sub(",", text)
     text = _COMMA_BEFORE.sub("", text)
     text = _AFTER_STOP.sub("", text)
     text = _EMPTY_QUOTES.sub(" ", text)
-    text = _SPACE.sub(" ", text)
+    text = " ".join(text.split())
     return _LEADING.sub("", text).strip()

@@ -29,6 +29,10 @@ def _months() -> dict[str, tuple[int, str]]:
     return out
 
 
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"\d|\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.")
+
+
 def _month_alt() -> str:
     keys = sorted(_months(), key=len, reverse=True)
     return "|".join(re.escape(k) + ("" if k.endswith(".") else r"\b") for k in keys)
@@ -36,12 +40,8 @@ def _month_alt() -> str:
 
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _YEAR = r"(?:1\d{3}|20\d{2})(?!\d)"
-_MONTH_DAY = Lazy(
-    lambda: rf"\b({_month_alt()}) ({_DAY})(?:st|nd|rd|th)?(?![\d:%])(?:(,)? ({_YEAR}))?"
-)
-_DAY_MONTH = Lazy(
-    lambda: rf"(?<![\w.,])({_DAY})(?:st|nd|rd|th)? (?:of )?({_month_alt()})(?: ({_YEAR}))?"
-)
+_MONTH_DAY = Lazy(lambda: rf"\b({_month_alt()}) ({_DAY})(?:st|nd|rd|th)?(?![\d:%])(?:(,)? ({_YEAR}))?")
+_DAY_MONTH = Lazy(lambda: rf"(?<![\w.,])({_DAY})(?:st|nd|rd|th)? (?:of )?({_month_alt()})(?: ({_YEAR}))?")
 _ISO = Lazy(rf"(?<![\w.-])({_YEAR})-(1[0-2]|0[1-9])-({_DAY})(?![\w-])")
 _NUMERIC = Lazy(rf"(?<![\w./])({_DAY})/({_DAY})/({_YEAR}|\d\d)(?![\w/])")
 _ABBREVIATED = Lazy(
@@ -84,6 +84,8 @@ def _numeric(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """``Jan. 5`` → January fifth; ``19/09/2023`` → the nineteenth of September 2023."""
+    if not _GATE.rx.search(text):
+        return text
     text = _ISO.sub(_iso, text)
     text = _NUMERIC.sub(_numeric, text)
     text = _MONTH_DAY.sub(_month_day, text)

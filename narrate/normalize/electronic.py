@@ -16,15 +16,13 @@ from ._data import Lazy, alternation, mapping
 _URL = Lazy(r"\b(?:https?://|www\.)[^\s\"'<>()\[\]]*[^\s\"'<>()\[\].,;:!?]")
 _EMAIL = Lazy(r"(?<![\w.+-])([\w.+-]*\w)@((?:[\w-]+\.)+[A-Za-z]{2,})\b")
 _DOMAIN = Lazy(
-    lambda: (
-        rf"(?<![\w.@/-])((?:[A-Za-z0-9][\w-]*\.)+(?:{alternation(mapping('tlds'))}))(?![\w-]|\.\w)"
-    )
+    lambda: rf"(?<![\w.@/-])((?:[A-Za-z0-9][\w-]*\.)+(?:{alternation(mapping('tlds'))}))(?![\w-]|\.\w)"
 )
 _HANDLE = Lazy(r"(?<![\w@])@([A-Za-z_]\w*)")
 _HASHTAG = Lazy(r"(?<![\w#&])#(\w+)")
-_CAMEL = Lazy(
-    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])|_+"
-)
+_CAMEL = Lazy(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])|_+")
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"[@#]|://|www\.|\.[a-z]{2}")
 
 
 def camel(name: str) -> str:
@@ -61,8 +59,15 @@ def _hashtag(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """URLs read as their domain; addresses, domains, handles and tags read aloud."""
+    if not _GATE.rx.search(text):
+        return underscores(text)
     text = _URL.sub(_url, text)
     text = _EMAIL.sub(_email, text)
     text = _DOMAIN.sub(lambda m: domain(m.group(1)), text)
     text = _HANDLE.sub(lambda m: "at " + camel(m.group(1)), text)
-    return _HASHTAG.sub(_hashtag, text)
+    return underscores(_HASHTAG.sub(_hashtag, text))
+
+
+def underscores(text: str) -> str:
+    """Underscores mean nothing to a listener once addresses are read: ``a_b`` → ``a b``."""
+    return text.replace("_", " ") if "_" in text else text

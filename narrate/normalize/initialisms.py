@@ -19,9 +19,12 @@ from ._sentence import stop
 
 _DOTTED = Lazy(r"(?<![\w.])((?:[A-Z]\.){2,})(?![\w])")
 _INITIAL = Lazy(r"\b([A-Z][a-z]+ [A-Z])\.(?= [A-Z][a-z])")
-_CAPS = Lazy(r"(?<![\w'-])([A-Z][A-Za-z]*[A-Z])(s|'s)?(?![\w'])")
+_CAPS = Lazy(r"([A-Z][A-Za-z]*[A-Z])(s|'s)?(?![\w'])")
 _WORDS = Lazy(r"[^\W\d_]{2,}")
 _VOWELS = set("AEIOUY")
+_CVC = Lazy(r"[B-DF-HJ-NP-TV-Z][AEIOU][B-DF-HJ-NP-TV-Z]")
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"[A-Z][A-Z.]")
 
 
 def spell(letters: str) -> str:
@@ -35,7 +38,11 @@ def should_spell(token: str, shouting: bool = False) -> bool:
         return True
     if shouting or token in words("common_caps") or not token.isupper():
         return False
-    if not _VOWELS & set(token) or len(token) <= 3:
+    if not _VOWELS & set(token):
+        return True
+    if len(token) == 3:
+        return not _CVC.rx.fullmatch(token)  # MIX, WAR, BAN read as words
+    if len(token) < 3:
         return True
     if any(a in _VOWELS for a in token[:3]) is False:
         return True
@@ -51,6 +58,8 @@ def _dotted(m: re.Match[str]) -> str:
 
 def _caps(m: re.Match[str], shouting: bool) -> str:
     token, plural = m.group(1), m.group(2) or ""
+    if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_'"):
+        return m.group(0)
     if token in mapping("acronyms"):
         return mapping("acronyms")[token] + plural
     if should_spell(token, shouting):
@@ -66,6 +75,8 @@ def _is_shouting(text: str) -> bool:
 
 def normalize(text: str) -> str:
     """Dotted initialisms, middle initials, then bare capitalised tokens."""
+    if not _GATE.rx.search(text):
+        return text
     text = _DOTTED.sub(_dotted, text)
     text = _INITIAL.sub(lambda m: m.group(1) + stop(m.string, m.end()), text)
     shouting = _is_shouting(text)

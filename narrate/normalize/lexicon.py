@@ -59,9 +59,7 @@ class Lexicon:
 
     def merge(self, other: Lexicon) -> Lexicon:
         """``other`` is the later layer: its entries win, its rules run after ours."""
-        return Lexicon(
-            tuple({**dict(self.entries), **dict(other.entries)}.items()), self.rules + other.rules
-        )
+        return Lexicon(tuple({**dict(self.entries), **dict(other.entries)}.items()), self.rules + other.rules)
 
     @cached_property
     def _pattern(self) -> re.Pattern[str] | None:
@@ -148,9 +146,7 @@ def _nested(items: object, inside_repeat: bool = False) -> bool:
 
 def _check_rule(rule: Rule) -> None:
     if len(rule.pattern) > MAX_PATTERN:
-        raise ConfigError(
-            f"lexicon rule longer than {MAX_PATTERN} characters: {rule.pattern[:40]!r}…"
-        )
+        raise ConfigError(f"lexicon rule longer than {MAX_PATTERN} characters: {rule.pattern[:40]!r}…")
     try:
         parsed = _sre_parse.parse(rule.pattern)
         rule.compiled.sub(rule.replace, "")
@@ -189,9 +185,7 @@ def _load_toml(text: str, path: Path) -> Lexicon:
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         raise ConfigError(f"{path}: [words] must map words to respelling strings")
     if not isinstance(raw_rules, list) or not all(
-        isinstance(r, dict)
-        and isinstance(r.get("pattern"), str)
-        and isinstance(r.get("replace"), str)
+        isinstance(r, dict) and isinstance(r.get("pattern"), str) and isinstance(r.get("replace"), str)
         for r in raw_rules
     ):
         raise ConfigError(f"{path}: each [[rules]] needs string 'pattern' and 'replace'")
@@ -211,9 +205,7 @@ def load_lexicon(path: str | Path) -> Lexicon:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(
-            f"cannot read lexicon {path}: {getattr(err, 'strerror', None) or err}"
-        ) from None
+        raise ConfigError(f"cannot read lexicon {path}: {getattr(err, 'strerror', None) or err}") from None
     return _load_toml(text, path) if path.suffix.lower() == ".toml" else _load_tsv(text, path)
 
 
@@ -221,6 +213,4 @@ def default_lexicon() -> Lexicon:
     """The shipped ``data/lexicon.tsv``."""
     from importlib import resources
 
-    return load_lexicon(
-        Path(str(resources.files(__package__).joinpath("data").joinpath("lexicon.tsv")))
-    )
+    return load_lexicon(Path(str(resources.files(__package__).joinpath("data").joinpath("lexicon.tsv"))))

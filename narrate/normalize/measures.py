@@ -22,6 +22,8 @@ _UNIT = Lazy(
         rf"({alternation(r[0] for r in rows('units'))})(?![\w°/]|\.\d)"
     )
 )
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"\d")
 
 
 def _unit(m: re.Match[str]) -> str:
@@ -34,6 +36,17 @@ def _unit(m: re.Match[str]) -> str:
     return f"{number} {one if number in ('1', '-1') else many}"
 
 
+_FEET_INCHES = Lazy(r"(?<![\w.,])(\d+) ?(?:ft|feet|foot|') ?(\d+) ?(?:in|inches|\")(?![\w\"])")
+
+
+def _feet_inches(m: re.Match[str]) -> str:
+    feet, inches = m.groups()
+    return f"{feet} {'foot' if feet == '1' else 'feet'} {inches} {'inch' if inches == '1' else 'inches'}"
+
+
 def normalize(text: str) -> str:
     """``120 mph`` → 120 miles per hour; ``a 5-km stretch`` → a 5-kilometer stretch."""
+    if not _GATE.rx.search(text):
+        return text
+    text = _FEET_INCHES.sub(_feet_inches, text)
     return _UNIT.sub(_unit, text)

@@ -18,7 +18,6 @@ from .numbers import NUM, spoken
 
 _MONEY = Lazy(
     lambda: (
-        r"(?<![\w$])"
         rf"({alternation(r[0] for r in rows('currencies'))}) ?((?:{NUM})(?:\.\d+)?)"
         rf"(?:(?:-| ?)({alternation(mapping('money_scales'))})\b)?(-(?=[^\W\d_]))?"
     )
@@ -26,6 +25,8 @@ _MONEY = Lazy(
 
 
 _ARTICLE = Lazy(r"\b(?:[Aa]n?|[Aa]nother) $")
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"\d")
 
 
 def _names(symbol: str) -> tuple[str, ...]:
@@ -34,8 +35,10 @@ def _names(symbol: str) -> tuple[str, ...]:
 
 def _amount(m: re.Match[str]) -> str:
     symbol, amount, scale, hyphen = m.group(1), m.group(2), m.group(3), m.group(4)
+    if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_$"):
+        return m.group(0)
     one, many, cent, cents = _names(symbol)
-    adjective = bool(hyphen) or _ARTICLE.rx.search(m.string, 0, m.start()) is not None
+    adjective = bool(hyphen) or _ARTICLE.rx.search(m.string, max(0, m.start() - 9), m.start()) is not None
     lead = ""
     if scale:
         unit = one if adjective else many
@@ -54,4 +57,6 @@ def _amount(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """``$25`` → twenty-five dollars; ``a $300 fine`` → a three hundred dollar fine."""
+    if not _GATE.rx.search(text):
+        return text
     return _MONEY.sub(_amount, text)

@@ -19,6 +19,8 @@ from ._data import Lazy
 NUM = r"\d{1,3}(?:,\d{3})+(?![\d,]\d)|\d+"
 _B = r"(?<![\w.,])"  # a number starts a token
 _E = r"(?![\d])"
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"\d")
 
 
 def spoken(text: str) -> str:
@@ -60,6 +62,8 @@ def _fraction(m: re.Match[str]) -> str:
     whole, num, den = m.group(1), int(m.group(2)), int(m.group(3))
     if 0 < num < den <= 100:
         text = words.fraction(num, den)
+        if whole and num == 1:
+            text = "a " + text.removeprefix("one ")
         return f"{spoken(whole)} and {text}" if whole else text
     head = f"{spoken(whole)} " if whole else ""
     if is_year(m.group(2)):
@@ -102,6 +106,8 @@ _RULES = (
 
 def normalize(text: str) -> str:
     """Every class in order, most specific first."""
+    if not _GATE.rx.search(text):
+        return text
     for pattern, fn in _RULES:
         text = pattern.sub(fn, text)
     return text

@@ -21,9 +21,7 @@ _SMALL = r"(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"  # up to 89, enough for kings a
 # a one-letter numeral after a regnal name only where the pronoun "I" could not stand
 _LONE = r"[.,;:!?)]|$| (?:of|and|in|at|to)\b(?! (?:I|you|he|she|we|they)\b)|'s\b"
 _CARDINAL = Lazy(
-    lambda: (
-        rf"\b({alternation(table('roman_cardinal_context'))}) ((?=[IVXLCDM]){_NUMERAL})\b(?!['-]\w)"
-    )
+    lambda: rf"\b({alternation(table('roman_cardinal_context'))}) ((?=[IVXLCDM]){_NUMERAL})\b(?!['-]\w)"
 )
 _REGNAL = Lazy(
     lambda: (
@@ -31,15 +29,16 @@ _REGNAL = Lazy(
         rf"|([A-Z][a-z]+) ((?=[IVXL]{{2}}){_SMALL}))\b(?!['-]\w)"
     )
 )
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"[IVXLCDM]{2}|\b[IVX]\b")
 
 
 def value(numeral: str) -> int:
     """``"XVI"`` → 16; ``""`` → 0."""
-    total = 0
-    for here, after in zip(numeral, numeral[1:] + " ", strict=True):
-        v = _VALUES[here]
-        total += -v if after != " " and _VALUES[after] > v else v
-    return total
+    values = [_VALUES[ch] for ch in numeral]
+    if not values:
+        return 0
+    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
 
 
 def _cardinal(m: re.Match[str]) -> str:
@@ -55,5 +54,7 @@ def _regnal(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """Numbered things get cardinals; names of monarchs and popes get "the" + ordinal."""
+    if not _GATE.rx.search(text):
+        return text
     text = _CARDINAL.sub(_cardinal, text)
     return _REGNAL.sub(_regnal, text)

@@ -29,6 +29,10 @@ def _table() -> dict[str, str]:
     return {r[0]: r[1] for r in rows("symbols")}
 
 
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"[^\w\s'\".,;:?!-]")
+
+
 def _idioms() -> list[str]:
     return [k for k in _table() if len(k) > 1]
 
@@ -50,11 +54,15 @@ def asides(text: str) -> str:
 
 def idioms(text: str) -> str:
     """Fixed expressions that must be read before the number classes see them."""
+    if "/" not in text and "&" not in text and "-" not in text:
+        return text
     return _IDIOM.sub(lambda m: _table()[m.group(1)], text)
 
 
 def normalize(text: str) -> str:
     """Single symbols as words, slashes as "or" between words, parentheses as asides."""
+    if not _GATE.rx.search(text):
+        return text
     text = _CAPS_AND.sub(_caps_and, text)
     text = _SLASH.sub(lambda m: " or " if m.group(0) == "/" else " ", text)
     text = _SYMBOL.sub(lambda m: f" {_table()[m.group(1)]} ", text)

@@ -20,6 +20,8 @@ _NORTH_AMERICAN = Lazy(
 )
 _INTERNATIONAL = Lazy(r"(?<![\w.,+-])\+(\d{1,3})((?:[ .-]\(?\d{1,5}\)?){2,5})(?![\w-]|[.,]\d)")
 _EMERGENCY = Lazy(r"\b((?:[Cc]all|[Dd]ial)(?:ed|led|ing|s)?) (\d{3})\b(?![.,]\d)")
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"\d")
 
 
 def _groups(groups: list[str]) -> str:
@@ -38,6 +40,8 @@ def _international(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """Numbers shaped like phone numbers; ``call 911`` → call nine one one."""
+    if not _GATE.rx.search(text):
+        return text
     text = _NORTH_AMERICAN.sub(_north_american, text)
     text = _INTERNATIONAL.sub(_international, text)
     return _EMERGENCY.sub(lambda m: f"{m.group(1)} {words.digits(m.group(2))}", text)

@@ -17,6 +17,8 @@ from ._sentence import stop
 _MERIDIEM = r"(?:([AaPp])\.? ?[Mm]\.?(?![\w]))"
 _CLOCK = Lazy(rf"(?<![\w.:,])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])(?: ?{_MERIDIEM})?")
 _HOUR = Lazy(rf"(?<![\w.:,])(1[0-2]|0?[1-9]) ?{_MERIDIEM}")
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"\d")
 
 
 def _minutes(value: int) -> str:
@@ -48,5 +50,7 @@ def _hour(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """Times with a colon, and bare hours followed by a.m./p.m."""
+    if not _GATE.rx.search(text):
+        return text
     text = _CLOCK.sub(_clock, text)
     return _HOUR.sub(_hour, text)
