@@ -108,11 +108,11 @@ def tidy(text: str) -> str:
     text = _ALLOWED.sub(_keep_or_drop, text)
     if "-" in text:
         text = _LOOSE_HYPHEN.sub(" ", text)
+    if '"' in text:
+        text = _EMPTY_QUOTES.sub(" ", text)
     text = " ".join(text.split())
     text = _PUNCT_SPACE.sub("", text)
     text = _COMMA_RUN.sub(",", text)
     text = _COMMA_BEFORE.sub("", text)
     text = _AFTER_STOP.sub("", text)
-    text = _EMPTY_QUOTES.sub(" ", text)
-    text = " ".join(text.split())
     return _LEADING.sub("", text).strip()
