@@ -46,7 +46,7 @@ _ABBREVIATION = Lazy(lambda: rf"(?:{alternation(_table())})(?![\w]|\.\w)")
 
 def _expand(m: re.Match[str]) -> str:
     text, start, end, written = m.string, m.start(), m.end(), m.group(0)
-    if start and (text[start - 1].isalnum() or text[start - 1] in "._"):
+    if start and (text[start - 1].isalpha() or text[start - 1] in "._"):
         return written  # inside a longer word
     for context, spoken in _table()[written]:
         if _CONTEXTS[context](text, start, end):

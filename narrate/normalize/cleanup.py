@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
@@ -61,6 +62,28 @@ def _vulgar(m) -> str:  # type: ignore[no-untyped-def]
     return f"{m.group(1)} and {frac} " if m.group(1) else f" {frac} "
 
 
+# Non-ASCII characters that are not plain letters or digits (or are odd numerals like 〇).
+_STRAY = Lazy(r"[^\x00-\x7f]+")
+_SYMBOLS_USED = frozenset("£€¥₹₽₩₺₴₪₦°§№×÷‰≈≤≥")  # non-ASCII symbols some class reads
+
+
+def _stray(m: re.Match[str]) -> str:
+    """Keep letters, digits, marks on letters, lexicon placeholders and the symbols a class
+    reads; anything else becomes a space now, so no later rule sees it glue two words."""
+    run, out = m.group(0), []
+    before = m.string[m.start() - 1] if m.start() else " "
+    for ch in run:
+        if ch.isalpha() or ch.isdecimal() or ch in _SYMBOLS_USED or "\ue000" <= ch <= "\uf8ff":
+            out.append(ch)
+        elif unicodedata.category(ch)[0] == "M" and before.isalpha():
+            out.append(ch)
+            continue
+        else:
+            out.append(" ")
+        before = ch
+    return "".join(out)
+
+
 def clean(text: str) -> str:
     """NFKC, straight quotes, dashes as pauses, no emoji, single spaces.
 
@@ -72,8 +95,11 @@ def clean(text: str) -> str:
         text = _FORMAT.sub("", text)
         text = _VULGAR.sub(_vulgar, text)
         text = unicodedata.normalize("NFKC", text).translate(_quotes())
-    text = _DIGIT_DASH.sub("-", text)
-    text = _DASH.sub(", ", text)
+        text = _DIGIT_DASH.sub("-", text)
+        text = _DASH.sub(", ", text)
+        text = _STRAY.sub(_stray, text)
+    elif "-" in text:
+        text = _DASH.sub(", ", text)
     return " ".join(text.split())
 
 
@@ -96,7 +122,7 @@ def _keep_or_drop(m) -> str:  # type: ignore[no-untyped-def]
         return ch
     if ch.isalpha():
         return ch
-    return "" if cat in ("Cf", "Mn", "Me", "Mc") else " "
+    return "" if cat == "Cf" else " "
 
 
 def tidy(text: str) -> str:

@@ -58,7 +58,7 @@ def _dotted(m: re.Match[str]) -> str:
 
 def _caps(m: re.Match[str], shouting: bool) -> str:
     token, plural = m.group(1), m.group(2) or ""
-    if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_'"):
+    if m.start() and (m.string[m.start() - 1].isalpha() or m.string[m.start() - 1] in "_'"):
         return m.group(0)
     if token in mapping("acronyms"):
         return mapping("acronyms")[token] + plural

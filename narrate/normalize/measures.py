@@ -19,18 +19,31 @@ from .numbers import NUM
 _UNIT = Lazy(
     lambda: (
         rf"(?<![\w.,])(-?(?:{NUM})(?:\.\d+)?)( ?-?|(?<=\d)(?=°))"
-        rf"({alternation(r[0] for r in rows('units'))})(?![\w°/]|\.\d)"
+        rf"({alternation([*(r[0] for r in rows('units')), *_GLUED_ONLY])})(?![\w°/]|\.\d)"
     )
 )
 # text without a match for the gate holds nothing for this class
 _GATE = Lazy(r"\d")
 
 
+# Read only when glued to the number: "5m people", "5bn barrels", "40C" (British copy).
+_GLUED_ONLY = {
+    "m": "million",
+    "bn": "billion",
+    "tn": "trillion",
+    "C": "degrees Celsius",
+    "F": "degrees Fahrenheit",
+}
+
+
 def _unit(m: re.Match[str]) -> str:
     number, gap, unit = m.groups()
-    if unit == "m" and gap == "":
-        return f"{number} million"
-    one, many = next(r[1:3] for r in rows("units") if r[0] == unit)
+    if gap == "" and unit in _GLUED_ONLY:
+        return f"{number} {_GLUED_ONLY[unit]}"
+    found = [r[1:3] for r in rows("units") if r[0] == unit]
+    if not found:
+        return m.group(0)  # "5 C": a glued-only unit with a space is not a unit
+    one, many = found[0]
     if "-" in gap:
         return f"{number}-{one.replace(' ', '-')}"
     return f"{number} {one if number in ('1', '-1') else many}"

@@ -93,10 +93,12 @@ _RULES = (
     (_GLUED, " "),
     # 2 1/2, 1/3, 2023/24
     (Lazy(_B + r"(?:(\d+) (?:and )?)?(\d+)/(\d+)" + _E), _fraction),
+    # 52%-48% → 52% to 48%
+    (Lazy(r"(?<=\d%) ?- ?(?=\d)"), " to "),
     # 2020-2023, 10-15, 1992-94
     (Lazy(_B + rf"({NUM})(?:\.\d+)? ?- ?({NUM})" + _E), _range),
     # 45%, -3.2 percent
-    (Lazy(r"(?:(?<![\w.,-])(-))?" + _B + rf"((?:{NUM})(?:\.\d+)?) ?(?:%|per ?cent\b)"), _percent),
+    (Lazy(r"(?:(?<![\w.,%-])(-))?" + _B + rf"((?:{NUM})(?:\.\d+)?) ?(?:%|per ?cent\b|pc\b)"), _percent),
     # -5, 0.5, .5, 7,000, 2008
     (Lazy(r"(?:(?<![\w.,-])(-))?" + _B + rf"((?:{NUM})?(?:\.\d+)?)(?<=\d)"), _cardinal),
     # whatever digits are left, e.g. inside "1,2,3"

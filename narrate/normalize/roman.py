@@ -21,12 +21,14 @@ _SMALL = r"(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"  # up to 89, enough for kings a
 # a one-letter numeral after a regnal name only where the pronoun "I" could not stand
 _LONE = r"[.,;:!?)]|$| (?:of|and|in|at|to)\b(?! (?:I|you|he|she|we|they)\b)|'s\b"
 _CARDINAL = Lazy(
-    lambda: rf"\b({alternation(table('roman_cardinal_context'))}) ((?=[IVXLCDM]){_NUMERAL})\b(?!['-]\w)"
+    lambda: (
+        rf"\b({alternation(table('roman_cardinal_context'))}) ((?=[IVXLCDM]){_NUMERAL})\b(?!-\w|'(?!s\b)\w)"
+    )
 )
 _REGNAL = Lazy(
     lambda: (
         rf"\b(?:({alternation(table('regnal_names'))}) ((?=[IVXL]{{2}}){_SMALL}|[IVX](?={_LONE}))"
-        rf"|([A-Z][a-z]+) ((?=[IVXL]{{2}}){_SMALL}))\b(?!['-]\w)"
+        rf"|([A-Z][a-z]+) ((?=[IVXL]{{2}}){_SMALL}))\b(?!-\w|'(?!s\b)\w)"
     )
 )
 # text without a match for the gate holds nothing for this class
