@@ -18,7 +18,7 @@ from ._data import Lazy, mapping, words
 from ._sentence import stop
 
 _DOTTED = Lazy(r"(?<![\w.])((?:[A-Z]\.){2,})(?![\w])")
-_INITIAL = Lazy(r"\b([A-Z][a-z]+ [A-Z])\.(?= [A-Z][a-z])")
+_INITIAL = Lazy(r"(?<=[a-z.] )([A-Z])\.(?= (?:[A-Z]\. )*[A-Z][a-z])")  # John F. Kennedy
 _CAPS = Lazy(r"([A-Z][A-Za-z]*[A-Z])(s|'s)?(?![\w'])")
 _WORDS = Lazy(r"[^\W\d_]{2,}")
 _VOWELS = set("AEIOUY")

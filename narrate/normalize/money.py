@@ -19,7 +19,7 @@ from .numbers import NUM, spoken
 _MONEY = Lazy(
     lambda: (
         rf"({alternation(r[0] for r in rows('currencies'))}) ?((?:{NUM})(?:\.\d+)?)"
-        rf"(?:(?:-| ?)({alternation(mapping('money_scales'))})\b)?(-(?=[^\W\d_]))?"
+        rf"(?:(-| ?)({alternation(mapping('money_scales'))})\b)?(-(?=[^\W\d_]))?"
     )
 )
 
@@ -34,11 +34,15 @@ def _names(symbol: str) -> tuple[str, ...]:
 
 
 def _amount(m: re.Match[str]) -> str:
-    symbol, amount, scale, hyphen = m.group(1), m.group(2), m.group(3), m.group(4)
+    symbol, amount, joint, scale, hyphen = m.groups()
     if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_$"):
         return m.group(0)
     one, many, cent, cents = _names(symbol)
-    adjective = bool(hyphen) or _ARTICLE.rx.search(m.string, max(0, m.start() - 9), m.start()) is not None
+    adjective = (
+        bool(hyphen)
+        or joint == "-"
+        or _ARTICLE.rx.search(m.string, max(0, m.start() - 9), m.start()) is not None
+    )
     lead = ""
     if scale:
         unit = one if adjective else many
