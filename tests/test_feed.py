@@ -354,6 +354,8 @@ def test_unsupported_or_broken_manifests(show: Path) -> None:
         ("2026-10-05", datetime(2026, 10, 5, tzinfo=UTC)),
         ("3 October 2026, 14:30", datetime(2026, 10, 3, 14, 30, tzinfo=UTC)),
         ("2026-10-03T09:00:00+02:00", datetime(2026, 10, 3, 7, 0, tzinfo=UTC)),
+        ("Oct. 3, 2026 9:00 a.m. EDT", datetime(2026, 10, 3, 13, 0, tzinfo=UTC)),
+        ("Oct. 3, 2026 9:00 XYZT", datetime(2026, 10, 3, 9, 0, tzinfo=UTC)),
         ("October", None),  # no day or year: would drift with today's date
         ("last Tuesday", None),
         ("", None),

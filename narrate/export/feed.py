@@ -27,6 +27,7 @@ import json
 import re
 import tomllib
 import uuid
+import warnings
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,6 +84,16 @@ APPLE_CATEGORIES = (
     "Technology",
     "True Crime",
 )
+# Zone abbreviations news sites print after a time (dateutil knows only UTC/GMT/Z itself).
+# fmt: off
+ZONES = {
+    name: hours * 3600
+    for name, hours in {
+        "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+        "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "JST": 9, "AEST": 10, "AEDT": 11,
+    }.items()
+}
+# fmt: on
 SUMMARY_SENTENCES = 3
 SUMMARY_CHARS = 400
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -318,8 +329,10 @@ def parse_date(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        first: datetime = dateparser.parse(text, default=datetime(2000, 1, 1))
-        second: datetime = dateparser.parse(text, default=datetime(2001, 2, 2))
+        with warnings.catch_warnings():  # a zone we don't know is read as UTC
+            warnings.simplefilter("ignore", dateparser.UnknownTimezoneWarning)
+            first: datetime = dateparser.parse(text, default=datetime(2000, 1, 1), tzinfos=ZONES)
+            second: datetime = dateparser.parse(text, default=datetime(2001, 2, 2), tzinfos=ZONES)
     except (ValueError, OverflowError):
         return None
     if first != second:
@@ -391,7 +404,7 @@ def _channel(channel: Channel, base: str, feed_url: str) -> FeedGenerator:
     if channel.email:
         generator.podcast.itunes_owner(name=channel.author or channel.title, email=channel.email)
     extension: _PodcastIndex = generator.podcastindex
-    extension.image = urljoin(base, channel.image)
+    extension.image = channel.image if urlsplit(channel.image).scheme else _url(base, channel.image)
     extension.explicit = channel.explicit
     extension.guid = channel.guid or podcast_guid(feed_url)
     return generator
