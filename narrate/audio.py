@@ -8,8 +8,8 @@ accumulated so far, which is quadratic in the article's length).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from narrate.errors import DependencyError, InputError
@@ -22,14 +22,36 @@ FADE_MS = 5
 
 @dataclass(frozen=True)
 class Timeline:
-    pcm: bytes
+    """The assembled narration: mono s16le PCM in a file, and where everything is."""
+
+    path: Path
     sample_rate: int
+    frames: int
     spans: tuple[Span, ...]  # one per part, in order
     words: tuple[tuple[Word, ...], ...]  # per part, times relative to the whole timeline
+    seams: tuple[int, ...]  # frame offsets in the middle of each pause: safe places to cut
 
     @property
     def duration_ms(self) -> float:
-        return 1000.0 * len(self.pcm) / 2 / self.sample_rate
+        return 1000.0 * self.frames / self.sample_rate
+
+    def shifted(self, ms: float) -> Timeline:
+        """The same timeline with every time ``ms`` later (an encoder's delay)."""
+        shift = round(ms)
+        return replace(
+            self,
+            spans=tuple(Span(s.start_ms + shift, s.end_ms + shift) for s in self.spans),
+            words=tuple(
+                tuple(Word(w.text, w.start_ms + shift, w.end_ms + shift) for w in ws) for ws in self.words
+            ),
+        )
+
+    def read(self, start: int = 0, stop: int | None = None) -> bytes:
+        """PCM of frames [start, stop)."""
+        stop = self.frames if stop is None else stop
+        with self.path.open("rb") as handle:
+            handle.seek(2 * start)
+            return handle.read(2 * (stop - start))
 
 
 def _segment(clip: Clip):  # type: ignore[no-untyped-def]
@@ -79,24 +101,26 @@ def silence(ms: int, sample_rate: int) -> bytes:
     return b"\x00\x00" * int(sample_rate * ms / 1000)
 
 
-def assemble(parts: Sequence[tuple[Clip, int]], sample_rate: int) -> Timeline:
-    """Join (clip, pause_after_ms) parts into one timeline at ``sample_rate``."""
-    chunks: list[bytes] = []
+def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path) -> Timeline:
+    """Write (clip, pause_after_ms) parts, one at a time, into one timeline at
+    ``sample_rate`` in ``path``. Memory holds one clip at a time, whatever the length."""
     spans: list[Span] = []
     words: list[tuple[Word, ...]] = []
+    seams: list[int] = []
     frames = 0
-    for clip, pause_ms in parts:
-        pcm, clip_words = prepare(clip, sample_rate)
-        start_ms = round(1000 * frames / sample_rate)
-        frames += len(pcm) // 2
-        spans.append(Span(start_ms, round(1000 * frames / sample_rate)))
-        words.append(
-            tuple(Word(w.text, w.start_ms + start_ms, w.end_ms + start_ms) for w in clip_words)
-        )
-        gap = silence(pause_ms, sample_rate)
-        frames += len(gap) // 2
-        chunks.extend((pcm, gap))
-    return Timeline(b"".join(chunks), sample_rate, tuple(spans), tuple(words))
+    with path.open("wb") as out:
+        for clip, pause_ms in parts:
+            pcm, clip_words = prepare(clip, sample_rate)
+            start_ms = round(1000 * frames / sample_rate)
+            frames += len(pcm) // 2
+            spans.append(Span(start_ms, round(1000 * frames / sample_rate)))
+            words.append(tuple(Word(w.text, w.start_ms + start_ms, w.end_ms + start_ms) for w in clip_words))
+            gap = silence(pause_ms, sample_rate)
+            seams.append(frames + len(gap) // 4)
+            frames += len(gap) // 2
+            out.write(pcm)
+            out.write(gap)
+    return Timeline(path, sample_rate, frames, tuple(spans), tuple(words), tuple(seams[:-1]))
 
 
 def load_recording(path: Path, sample_rate: int, filters: str | None = None) -> Clip:

@@ -63,9 +63,10 @@ class ClipCache:
                 path.unlink()
         return clip
 
-    def put(self, key: str, clip: Clip) -> None:
+    def put(self, key: str, clip: Clip) -> bool:
+        """Store ``clip``; False when the cache cannot be written (full disk, no rights)."""
         if self.root is None:
-            return
+            return False
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,9 +75,10 @@ class ClipCache:
                 out.write(_encode(clip))
             os.replace(tmp, path)
         except OSError:
-            # A cache that cannot be written only costs time; never fail the narration.
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
+            return False
+        return True
 
     def info(self) -> tuple[int, int]:
         """(entries, bytes) held."""

@@ -6,7 +6,10 @@ through a callback, failures are NarrateErrors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,17 +64,17 @@ def output_path(script: Script, settings: Settings, output: str | Path | None) -
     return Path(output)
 
 
-def _publisher_disclaimer(settings: Settings, narration: list[Clip], sample_rate: int) -> Clip:
-    """The publisher's recording, levelled to the narration's loudness."""
+def _publisher_disclaimer(settings: Settings, voice: Clip) -> Clip:
+    """The publisher's recording, levelled to the loudness of the narrating voice."""
     path = settings.disclaimer.clip
     assert path is not None
-    clip = audio.load_recording(path, sample_rate)
-    voice = levels.measure(b"".join(c.pcm for c in narration), narration[0].sample_rate)
-    own = levels.measure(clip.pcm, sample_rate)
-    if own.integrated_lufs <= -70 or voice.integrated_lufs <= -70:
+    clip = audio.load_recording(path, voice.sample_rate)
+    reference = levels.measure(voice.pcm, voice.sample_rate)
+    own = levels.measure(clip.pcm, voice.sample_rate)
+    if own.integrated_lufs <= levels.SILENT or reference.integrated_lufs <= levels.SILENT:
         return clip
-    gain = voice.integrated_lufs - own.integrated_lufs
-    return audio.load_recording(path, sample_rate, levels.chain(gain, sample_rate))
+    gain = reference.integrated_lufs - own.integrated_lufs
+    return audio.load_recording(path, voice.sample_rate, levels.chain(gain))
 
 
 def narrate_file(
@@ -101,26 +104,31 @@ def narrate_file(
         if progress:
             progress("synthesising", done, total)
 
-    with Synthesizer(settings.engine, settings.voice, jobs=settings.jobs, cache=cache) as synth:
-        clips = synth.synthesize_all(texts, on_clip)
+    jobs = settings.jobs if settings.jobs is not None else (os.cpu_count() or 1)
+    with Synthesizer(settings.engine, settings.voice, jobs=jobs, cache=cache) as synth, \
+            tempfile.TemporaryDirectory(prefix="narrate-") as scratch:
+        keys = synth.synthesize(texts, on_clip)
         identity = synth.identity()
+        narration = keys[1:] if spoken_disclaimer else keys
+        parts: Iterator[tuple[Clip, int]] = (
+            (synth.clip(k), u.pause_after_ms) for k, u in zip(narration, script.utterances, strict=True)
+        )
+        if spoken_disclaimer:
+            parts = itertools.chain([(synth.clip(keys[0]), settings.pauses.disclaimer)], parts)
+        elif disclaimer.enabled:
+            opening = _publisher_disclaimer(settings, synth.clip(narration[0]))
+            parts = itertools.chain([(opening, settings.pauses.disclaimer)], parts)
+        if progress:
+            progress("assembling", 0, 1)
+        rate = synth.clip(narration[0]).sample_rate
+        timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm")
+        if progress:
+            progress("encoding", 0, 1)
+        written = write_outputs(
+            script, timeline, settings, dest, fmt,
+            engine_identity=identity, has_disclaimer=disclaimer.enabled, jobs=max(1, jobs),
+        )
     stats = synth.stats
-    rate = clips[0].sample_rate
-    narration = clips[1:] if spoken_disclaimer else clips
-    parts = [(c, u.pause_after_ms) for c, u in zip(narration, script.utterances, strict=True)]
-    if spoken_disclaimer:
-        parts.insert(0, (clips[0], settings.pauses.disclaimer))
-    elif disclaimer.enabled:
-        parts.insert(0, (_publisher_disclaimer(settings, narration, rate), settings.pauses.disclaimer))
-    if progress:
-        progress("assembling", 0, 1)
-    timeline = audio.assemble(parts, rate)
-    if progress:
-        progress("encoding", 0, 1)
-    written = write_outputs(
-        script, timeline, settings, dest, fmt,
-        engine_identity=identity, has_disclaimer=disclaimer.enabled,
-    )
     return Result(
         written.audio, written.files, written.manifest, timeline.duration_ms,
         len(script.utterances), stats.synthesized, stats.from_cache,

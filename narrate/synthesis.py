@@ -1,26 +1,33 @@
-"""Turn utterance texts into verified clips: cache first, then engines in worker processes.
+"""Turn utterance texts into verified clips in the clip cache: cache first, then engines
+in worker processes.
 
 Each worker process loads one engine once (espeak-ng has a single global callback, so
-threads are out and ``fork`` after initialisation hangs: workers are spawned). Every
-clip is checked before it is used — present, non-empty, a duration plausible for its
-text at the set rate — and re-made if not; a sentence that still fails stops the run
-with an error that names it. Nothing is ever silently dropped.
+threads are out and ``fork`` after initialisation hangs: workers are spawned) and writes
+each clip straight into the cache, so audio never crosses the process boundary twice
+and the main process never holds more than one clip. Every clip is checked — present,
+non-empty, a duration plausible for its text at the set rate — and re-made if not; a
+sentence that still fails stops the run with an error that names it. Nothing is ever
+silently dropped. Without a cache (``--no-cache``) a temporary one lives for the run.
 """
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import os
+import shutil
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from narrate.cache import ClipCache, clip_key
 from narrate.engines.base import Engine, VoiceSettings, engine_class
-from narrate.errors import EngineError, NarrateError
+from narrate.errors import EngineError, NarrateError, OutputError
 from narrate.models import Clip
 
 Progress = Callable[[int, int], None]
@@ -35,44 +42,62 @@ class SynthesisStats:
     retries: int = 0
 
 
-def plausible(text: str, clip: Clip, rate_wpm: int) -> bool:
-    """Is ``clip`` a believable reading of ``text`` at ``rate_wpm``?
+def plausible(text: str, duration_ms: float, rate_wpm: int) -> bool:
+    """Is a clip of ``duration_ms`` a believable reading of ``text`` at ``rate_wpm``?
 
     Catches the failures seen in pyttsx3's driver: missing or empty clips, clips cut
     short, and clips spoken far too slowly.
     """
-    if clip.frames == 0:
+    if duration_ms <= 0:
         return False
     expected_s = len(text.strip()) / (rate_wpm * CHARS_PER_WORD / 60.0)
-    seconds = clip.duration_ms / 1000.0
-    return 0.4 * expected_s - 0.3 <= seconds <= 6.0 * expected_s + 2.0
+    seconds = duration_ms / 1000.0
+    return 0.5 * expected_s - 0.3 <= seconds <= 6.0 * expected_s + 2.0
 
 
 # -- worker side ----------------------------------------------------------------------
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(engine_name: str, settings: VoiceSettings) -> None:
+def _worker_init(engine_name: str, settings: VoiceSettings, cache_root: str) -> None:
     # The engine driver may chatter on stdout; a worker's stdout is never ours to use.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+    _WORKER["cache"] = ClipCache(Path(cache_root))
     try:
         _WORKER["engine"] = engine_class(engine_name).load(settings)
     except NarrateError as exc:
         _WORKER["error"] = exc
+    atexit.register(_worker_exit)
 
 
-def _worker_synthesize(text: str) -> Clip:
+def _worker_exit() -> None:
+    """Release the engine while the interpreter is still whole (pyttsx3's finaliser
+    otherwise runs during teardown and prints an ignored exception)."""
+    engine = _WORKER.pop("engine", None)
+    if engine is not None:
+        engine.close()
+
+
+def _worker_synthesize(text: str, key: str) -> float:
+    """Speak ``text`` into the cache under ``key``; return the clip's duration in ms."""
     if "error" in _WORKER:
         raise _WORKER["error"]
     engine: Engine = _WORKER["engine"]
-    return engine.synthesize(text)
+    clip = engine.synthesize(text)
+    _store(_WORKER["cache"], key, clip)
+    return clip.duration_ms
+
+
+def _store(cache: ClipCache, key: str, clip: Clip) -> None:
+    if not cache.put(key, clip):
+        raise OutputError(f"cannot write the clip cache in {cache.root} (is the disk full?)")
 
 
 # -- main side ------------------------------------------------------------------------
 class Synthesizer:
-    """Context manager: ``with Synthesizer(...) as s: clips = s.synthesize_all(texts)``.
+    """Context manager: ``with Synthesizer(...) as s: keys = s.synthesize(texts)``.
 
     ``jobs=0`` runs the engine in this process (tests with a fake engine); otherwise up
     to ``jobs`` spawned workers, started only when something is not in the cache.
@@ -90,7 +115,11 @@ class Synthesizer:
         self.engine_name = engine_name
         self.settings = settings
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-        self.cache = cache or ClipCache(None)
+        self._scratch: str | None = None
+        if cache is None or cache.root is None:
+            self._scratch = tempfile.mkdtemp(prefix="narrate-clips-")
+            cache = ClipCache(Path(self._scratch))
+        self.cache = cache
         self.timeout_s = timeout_s
         self.stats = SynthesisStats()
         self._engine_cls = engine_class(engine_name)
@@ -113,6 +142,9 @@ class Synthesizer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def _kill_pool(self) -> None:
         if self._pool is None:
@@ -123,89 +155,104 @@ class Synthesizer:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
 
-    def synthesize_all(self, texts: Sequence[str], progress: Progress | None = None) -> list[Clip]:
-        """One verified clip per text, in order. Identical texts are synthesised once."""
+    def keys(self, texts: Sequence[str]) -> list[str]:
         identity = self.identity()
-        keys = {t: clip_key(identity, self.settings, t) for t in texts}
-        clips: dict[str, Clip] = {}
-        for text, key in keys.items():
+        return [clip_key(identity, self.settings, t) for t in texts]
+
+    def synthesize(self, texts: Sequence[str], progress: Progress | None = None) -> list[str]:
+        """Make sure the cache holds a verified clip for every text; return their keys,
+        in order. Identical texts are synthesised once."""
+        keys = self.keys(texts)
+        wanted = dict(zip(keys, texts, strict=True))
+        missing = []
+        for key, text in wanted.items():
             cached = self.cache.get(key)
-            if cached is not None and plausible(text, cached, self.settings.rate):
-                clips[text] = cached
-        self.stats.from_cache += len(clips)
-        missing = [t for t in keys if t not in clips]
-        total = len(keys)
+            if cached is None or not plausible(text, cached.duration_ms, self.settings.rate):
+                missing.append(key)
+        done = len(wanted) - len(missing)
+        self.stats.from_cache += done
         if progress:
-            progress(len(clips), total)
-        for text, clip in self._synthesize_missing(missing):
-            self.cache.put(keys[text], clip)
-            clips[text] = clip
+            progress(done, len(wanted))
+        for _ in self._synthesize_missing([(k, wanted[k]) for k in missing]):
+            done += 1
             self.stats.synthesized += 1
             if progress:
-                progress(len(clips), total)
-        return [clips[t] for t in texts]
+                progress(done, len(wanted))
+        return keys
 
-    def _synthesize_missing(self, texts: list[str]) -> Any:
-        if not texts:
+    def clip(self, key: str) -> Clip:
+        clip = self.cache.get(key)
+        if clip is None:  # removed or damaged since it was verified: a cache under attack
+            raise EngineError("a clip vanished from the cache during the run; run again")
+        return clip
+
+    def synthesize_all(self, texts: Sequence[str], progress: Progress | None = None) -> list[Clip]:
+        """The verified clips themselves (convenient for short lists)."""
+        return [self.clip(k) for k in self.synthesize(texts, progress)]
+
+    def _synthesize_missing(self, items: list[tuple[str, str]]) -> Iterator[str]:
+        if not items:
             return
         if self.jobs == 0:
-            if self._local is None:
-                self._local = self._engine_cls.load(self.settings)
-            for text in texts:
-                yield text, self._verified(text, self._local.synthesize)
-            return
-        yield from self._in_workers(texts)
+            yield from self._in_process(items)
+        else:
+            yield from self._in_workers(items)
 
-    def _verified(self, text: str, run: Callable[[str], Clip]) -> Clip:
-        for _ in range(RETRIES):
-            clip = run(text)
-            if plausible(text, clip, self.settings.rate):
-                return clip
-            self.stats.retries += 1
-        raise EngineError(
+    def _in_process(self, items: list[tuple[str, str]]) -> Iterator[str]:
+        if self._local is None:
+            self._local = self._engine_cls.load(self.settings)
+        for key, text in items:
+            for _ in range(RETRIES):
+                clip = self._local.synthesize(text)
+                if plausible(text, clip.duration_ms, self.settings.rate):
+                    _store(self.cache, key, clip)
+                    break
+                self.stats.retries += 1
+            else:
+                raise self._unusable(text)
+            yield key
+
+    def _unusable(self, text: str) -> EngineError:
+        return EngineError(
             f"the engine kept producing unusable audio ({RETRIES} tries) for: {text[:100]!r}",
             text=text,
         )
 
-    def _in_workers(self, texts: list[str]) -> Any:
+    def _in_workers(self, items: list[tuple[str, str]]) -> Iterator[str]:
         if self._pool is None:
-            workers = max(1, min(self.jobs, len(texts)))
             self._pool = cf.ProcessPoolExecutor(
-                max_workers=workers,
+                max_workers=max(1, min(self.jobs, len(items))),
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init,
-                initargs=(self.engine_name, self.settings),
+                initargs=(self.engine_name, self.settings, str(self.cache.root)),
             )
-        pending = {self._pool.submit(_worker_synthesize, t): (t, 1) for t in texts}
+        pool = self._pool
+        pending = {pool.submit(_worker_synthesize, text, key): (key, text, 1) for key, text in items}
         try:
             while pending:
                 done, _ = cf.wait(pending, timeout=self.timeout_s, return_when=cf.FIRST_COMPLETED)
                 if not done:
-                    text = pending[next(iter(pending))][0]
+                    text = pending[next(iter(pending))][1]
                     raise EngineError(
                         f"the engine did not answer within {self.timeout_s:.0f} s for: {text[:100]!r}",
                         text=text,
                     )
                 for future in done:
-                    text, attempt = pending.pop(future)
-                    clip = self._result(future, text)
-                    if clip is not None and plausible(text, clip, self.settings.rate):
-                        yield text, clip
+                    key, text, attempt = pending.pop(future)
+                    duration = self._result(future, text)
+                    if duration is not None and plausible(text, duration, self.settings.rate):
+                        yield key
                     elif attempt < RETRIES:
                         self.stats.retries += 1
-                        pending[self._pool.submit(_worker_synthesize, text)] = (text, attempt + 1)
+                        pending[pool.submit(_worker_synthesize, text, key)] = (key, text, attempt + 1)
                     else:
-                        raise EngineError(
-                            f"the engine kept producing unusable audio ({RETRIES} tries) "
-                            f"for: {text[:100]!r}",
-                            text=text,
-                        )
+                        raise self._unusable(text)
         except BaseException:
             self._kill_pool()
             raise
 
     @staticmethod
-    def _result(future: cf.Future[Clip], text: str) -> Clip | None:
+    def _result(future: cf.Future[float], text: str) -> float | None:
         try:
             return future.result()
         except NarrateError:

@@ -78,7 +78,7 @@ def test_each_utterance_span_holds_speech_and_pauses_hold_silence(narrated: dict
         first, last = speech_bounds(samples[a:b], RATE)
         assert last - first > 0.5 * (b - a), u["written"]
     for prev, nxt in zip(utterances, utterances[1:], strict=False):
-        a, b = int(prev["end_ms"] * RATE / 1000) + 300, int(nxt["start_ms"] * RATE / 1000) - 300
+        a, b = int((prev["end_ms"] + 60) * RATE / 1000), int((nxt["start_ms"] - 60) * RATE / 1000)
         if b > a:
             assert abs(samples[a:b]).max() < 0.02
 
@@ -86,7 +86,7 @@ def test_each_utterance_span_holds_speech_and_pauses_hold_silence(narrated: dict
 def test_opens_with_the_spoken_disclaimer(narrated: dict) -> None:
     disclaimer = narrated["manifest"]["disclaimer"]
     assert disclaimer["text"] == "Voice is AI-generated. Inconsistencies may occur."
-    assert disclaimer["start_ms"] == 0
+    assert disclaimer["start_ms"] <= 30  # MP3 priming delay: decoders play it first
     first_utterance = narrated["manifest"]["utterances"][0]
     assert first_utterance["start_ms"] >= disclaimer["end_ms"] + 800
     # The opening span sounds like the engine speaking the disclaimer on its own.
@@ -128,10 +128,10 @@ def test_publishers_own_disclaimer_recording_opens_the_file(tmp_path: Path) -> N
     assert span["clip"].endswith("ours.ogg")
     opening = decode(tmp_path / "c.mp3", RATE)[: int(span["end_ms"] * RATE / 1000)]
     reference = decode(clip, RATE)
-    first, _ = speech_bounds(reference, RATE)
-    assert similarity(opening, reference[first:], RATE) > 0.9
+    (a, b), (c, d) = speech_bounds(opening, RATE), speech_bounds(reference, RATE)
+    assert similarity(opening[a:b], reference[c:d], RATE) > 0.9
     # A pure tone: nearly all energy at 440 Hz.
-    spectrum = np.abs(np.fft.rfft(opening[: RATE // 2]))
+    spectrum = np.abs(np.fft.rfft(opening[a : a + RATE // 2]))
     assert abs(np.argmax(spectrum) * RATE / (RATE // 2) - 440) < 10
 
 

@@ -139,3 +139,6 @@ class Pyttsx3Engine:
 
     def close(self) -> None:
         self._es.Cancel()
+        # Drop pyttsx3's engine now, so its finaliser runs while the interpreter is whole.
+        self._driver = None
+        self._pyttsx3 = None

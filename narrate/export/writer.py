@@ -13,7 +13,7 @@ from narrate.config import Settings
 from narrate.export import loudness as levels
 from narrate.export import manifest as manifests
 from narrate.export.captions import Cue, to_srt, to_vtt
-from narrate.export.encode import Format, encode
+from narrate.export.encode import Format, encode_mp3_parallel, encode_pcm, mp3_delay_ms
 from narrate.export.staging import Staging
 from narrate.export.tags import Chapter, ffmetadata, podcast_chapters, write_id3, write_mp4_cover
 from narrate.models import Script
@@ -42,6 +42,7 @@ def chapters_for(script: Script, timeline: Timeline, has_disclaimer: bool) -> li
             starts.append((utterance.written, span.start_ms))
         elif n == 0:
             starts.append((title, span.start_ms))
+    starts[0] = (starts[0][0], 0)  # the first chapter opens the file
     bounds = [s for _, s in starts[1:]] + [end]
     return [Chapter(name, start, stop) for (name, start), stop in zip(starts, bounds, strict=True)]
 
@@ -60,9 +61,14 @@ def write_outputs(
     *,
     engine_identity: str,
     has_disclaimer: bool,
+    jobs: int = 2,
 ) -> Written:
     out = settings.output
-    gain, before = levels.gain_for(timeline.pcm, timeline.sample_rate, out.loudness)
+    gain, before = levels.gain_for(timeline.path, timeline.sample_rate, out.loudness)
+    levelled = timeline.path.with_suffix(".levelled")
+    measured = levels.level(timeline.path, timeline.sample_rate, gain, levelled, out.sample_rate)
+    if fmt.name == "mp3":  # a joined MP3 has no LAME tag: decoders keep the priming delay
+        timeline = timeline.shifted(mp3_delay_ms(out.sample_rate))
     chapters = chapters_for(script, timeline, has_disclaimer)
     provenance = {
         "narrate": __version__,
@@ -76,12 +82,16 @@ def write_outputs(
         metadata = None
         if fmt.name != "mp3":
             metadata = staging.write_text(dest.with_suffix(".ffmeta"), ffmetadata(tags))
-        log = encode(
-            timeline.pcm, timeline.sample_rate, audio_tmp, fmt,
-            bitrate=out.bitrate, out_rate=out.sample_rate,
-            filters=levels.chain(gain, out.sample_rate), metadata=metadata,
-        )
-        measured = levels.parse_summary(log)
+        if fmt.name == "mp3":
+            scale = out.sample_rate / timeline.sample_rate
+            encode_mp3_parallel(
+                levelled, out.sample_rate, levelled.stat().st_size // 2,
+                [round(s * scale) for s in timeline.seams], audio_tmp,
+                bitrate=out.bitrate, jobs=jobs,
+            )
+        else:
+            encode_pcm(levelled, out.sample_rate, audio_tmp, fmt, bitrate=out.bitrate, metadata=metadata)
+        levelled.unlink()
         if fmt.name == "mp3":
             write_id3(audio_tmp, tags)
         elif fmt.name == "m4a" and out.cover is not None:
@@ -121,7 +131,7 @@ def write_outputs(
                 "input_lufs": before.integrated_lufs,
                 "gain_db": round(gain, 2),
                 "integrated_lufs": measured.integrated_lufs,
-                "true_peak_dbtp": measured.true_peak_dbtp,
+                "sample_peak_dbfs": measured.peak_db,
                 "range_lu": measured.range_lu,
             },
             chapters=[{"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms} for c in chapters],
