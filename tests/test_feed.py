@@ -230,6 +230,38 @@ def test_write_feed_is_atomic_and_readable(show: Path) -> None:
     assert sorted(p.name for p in show.iterdir() if p.name.startswith(".")) == []
 
 
+def test_publish_feed_names_its_own_url(show: Path, tmp_path: Path) -> None:
+    channel = feed.load_channel(show)
+    inside = feed.publish_feed(show, show / "podcast" / "feed v2.xml", channel, base_url=BASE, limit=1)
+    assert inside.episodes == 1
+    root = ET.fromstring(inside.path.read_bytes())
+    self_link = root.find("channel/{http://www.w3.org/2005/Atom}link").get("href")
+    assert self_link == BASE + "podcast/feed%20v2.xml"
+    assert root.findtext("channel/podcast:guid", namespaces=NS) == feed.podcast_guid(self_link)
+    outside = feed.publish_feed(show, tmp_path / "elsewhere" / "show.xml", channel, base_url=BASE)
+    assert outside.episodes == 3
+    assert f'href="{BASE}show.xml"' in outside.path.read_text(encoding="utf-8")
+
+
+def test_feed_command(show: Path) -> None:
+    from narrate.cli import cli
+
+    if "feed" not in cli.commands:
+        pytest.skip("narrate feed is not wired into the CLI yet")
+    result = run_narrate("feed", str(show), "--base-url", BASE, "--limit", "2", "--title", "Flagged & <b>")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{show / 'feed.xml'}  (2 episodes)"
+    parsed = feedparser.parse((show / "feed.xml").read_bytes())
+    assert not parsed.bozo and parsed.feed.title == "Flagged & <b>" and len(parsed.entries) == 2
+    (show / "feed.toml").unlink()
+    missing = run_narrate("feed", str(show), "--base-url", BASE)
+    assert missing.returncode == 2
+    assert (
+        missing.stderr.strip()
+        == f"narrate: error: the feed needs a title: pass --title or set title in {show}/feed.toml"
+    )
+
+
 # -- channel settings ------------------------------------------------------------------
 
 

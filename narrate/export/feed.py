@@ -346,24 +346,55 @@ def build_feed(
     *,
     base_url: str | None = None,
     limit: int | None = None,
-    feed_url: str | None = None,
+    feed_url: str = "feed.xml",
 ) -> str:
-    """The RSS feed (XML text) for the narrated articles under ``folder``.
+    """The RSS feed (XML text) for the narrated articles under ``folder``, newest first.
 
     ``base_url`` is where ``folder`` is published (default: the channel's); enclosure and
     transcript URLs are it plus each file's path under ``folder``. ``feed_url`` is where
-    the feed itself will live (default: ``feed.xml`` under the base URL).
+    the feed itself will live: a URL, or a path under the base URL.
     """
+    base, episodes = _select(folder, channel, base_url, limit)
+    return render_feed(episodes, channel, base, _url(base, feed_url))
+
+
+def _select(
+    folder: Path, channel: Channel, base_url: str | None, limit: int | None
+) -> tuple[str, list[Episode]]:
+    """The base URL and the episodes to publish (checking the arguments first)."""
     base = _base_url(base_url or channel.base_url)
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1, not {limit}")
-    episodes = find_episodes(folder)[:limit]
-    generator = _channel(channel, base, feed_url or urljoin(base, "feed.xml"))
+    return base, find_episodes(folder)[:limit]
+
+
+def render_feed(episodes: list[Episode], channel: Channel, base: str, feed_url: str) -> str:
+    generator = _channel(channel, base, feed_url)
     generator.lastBuildDate(max(e.written for e in episodes))
     for episode in episodes:
         _item(generator, episode, base)
     xml: bytes = generator.rss_str(pretty=True)
     return xml.decode("utf-8")
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    episodes: int
+
+
+def publish_feed(
+    folder: Path, output: Path, channel: Channel, *, base_url: str | None = None, limit: int | None = None
+) -> Published:
+    """Build the feed for ``folder`` and write it to ``output`` atomically. The feed's own
+    URL (atom:link rel=self, podcast:guid) is output's place under the base URL."""
+    base, episodes = _select(folder, channel, base_url, limit)
+    try:
+        where = output.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:  # written elsewhere: assume it is published beside the folder's files
+        where = output.name
+    write_feed(output, render_feed(episodes, channel, base, _url(base, where)))
+    return Published(output, len(episodes))
 
 
 def write_feed(path: Path, xml: str) -> None:
@@ -383,7 +414,8 @@ def _base_url(url: str | None) -> str:
 
 
 def _url(base: str, path: str) -> str:
-    return urljoin(base, quote(path))
+    """``path`` (a file under the base URL, or already a URL) as a URL."""
+    return path if urlsplit(path).scheme else urljoin(base, quote(path))
 
 
 def _channel(channel: Channel, base: str, feed_url: str) -> FeedGenerator:
@@ -404,7 +436,7 @@ def _channel(channel: Channel, base: str, feed_url: str) -> FeedGenerator:
     if channel.email:
         generator.podcast.itunes_owner(name=channel.author or channel.title, email=channel.email)
     extension: _PodcastIndex = generator.podcastindex
-    extension.image = channel.image if urlsplit(channel.image).scheme else _url(base, channel.image)
+    extension.image = _url(base, channel.image)
     extension.explicit = channel.explicit
     extension.guid = channel.guid or podcast_guid(feed_url)
     return generator
