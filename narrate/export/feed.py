@@ -50,42 +50,21 @@ PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 # podcast:guid is a UUIDv5 of the feed URL in this namespace (Podcasting 2.0 spec).
 PODCAST_GUID_NS = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
+# fmt: off
 # Enclosure MIME types as podcast apps expect them (Apple wants audio/x-m4a for AAC).
 AUDIO_MIME = {
-    "mp3": "audio/mpeg",
-    "m4a": "audio/x-m4a",
-    "aac": "audio/aac",
-    "ogg": "audio/ogg",
-    "opus": "audio/ogg",
-    "wav": "audio/wav",
-    "flac": "audio/flac",
+    "mp3": "audio/mpeg", "m4a": "audio/x-m4a", "aac": "audio/aac", "ogg": "audio/ogg",
+    "opus": "audio/ogg", "wav": "audio/wav", "flac": "audio/flac",
 }
-CAPTION_MIME = {"vtt": "text/vtt", "srt": "application/srt"}
+CAPTION_MIME = {"vtt": "text/vtt", "srt": "application/x-subrip"}
 CHAPTERS_MIME = "application/json+chapters"
-
+# Apple Podcasts' top-level categories (a subcategory may follow after "/").
 APPLE_CATEGORIES = (
-    "Arts",
-    "Business",
-    "Comedy",
-    "Education",
-    "Fiction",
-    "Government",
-    "Health & Fitness",
-    "History",
-    "Kids & Family",
-    "Leisure",
-    "Music",
-    "News",
-    "Religion & Spirituality",
-    "Science",
-    "Society & Culture",
-    "Sports",
-    "TV & Film",
-    "Technology",
-    "True Crime",
+    "Arts", "Business", "Comedy", "Education", "Fiction", "Government", "Health & Fitness",
+    "History", "Kids & Family", "Leisure", "Music", "News", "Religion & Spirituality", "Science",
+    "Society & Culture", "Sports", "TV & Film", "Technology", "True Crime",
 )
 # Zone abbreviations news sites print after a time (dateutil knows only UTC/GMT/Z itself).
-# fmt: off
 ZONES = {
     name: hours * 3600
     for name, hours in {
