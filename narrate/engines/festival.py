@@ -161,18 +161,18 @@ class FestivalEngine:
         return before.splitlines()
 
     def close(self) -> None:
+        """End festival (EOF on its stdin, killed if it lingers) and remove the temp folder."""
         proc = getattr(self, "_proc", None)
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(OSError):
-                if proc.stdin is not None:
-                    proc.stdin.close()
+        if proc is not None:
+            for stream in (proc.stdin, proc.stderr):
+                with contextlib.suppress(OSError):
+                    if stream is not None:
+                        stream.close()
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        if proc is not None and proc.stderr is not None:
-            proc.stderr.close()
         self._tmp.cleanup()
 
 
