@@ -123,16 +123,15 @@ def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path) ->
     return Timeline(path, sample_rate, frames, tuple(spans), tuple(words), tuple(seams[:-1]))
 
 
-def load_recording(path: Path, sample_rate: int, filters: str | None = None) -> Clip:
-    """Decode any file ffmpeg reads into a mono 16-bit clip at ``sample_rate``,
-    through ffmpeg ``filters`` if given."""
+def load_recording(path: Path, sample_rate: int) -> Clip:
+    """Decode any file ffmpeg reads into a mono 16-bit clip at ``sample_rate``."""
     from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
 
     if not path.is_file():
         raise InputError(f"disclaimer clip {path}: no such file")
     try:
-        seg = AudioSegment.from_file(str(path), parameters=["-af", filters] if filters else None)
+        seg = AudioSegment.from_file(str(path))
     except CouldntDecodeError:
         raise InputError(f"disclaimer clip {path}: ffmpeg cannot decode it as audio") from None
     except FileNotFoundError:

@@ -52,6 +52,16 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
     return show
 
 
+def _caption_kinds(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    kinds = tuple(dict.fromkeys(k.strip().lower() for k in value.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in ("vtt", "srt")]
+    if unknown or not kinds:
+        raise click.BadParameter(f"{value!r}: choose vtt, srt or vtt,srt")
+    return kinds
+
+
 def _minutes(ms: float) -> str:
     seconds = round(ms / 1000)
     return f"{seconds // 60}:{seconds % 60:02d}"
@@ -91,6 +101,7 @@ def cli() -> None:
       cat article.txt | narrate - -o story.mp3
       narrate script article.txt            # preview what will be said
       narrate voices                        # voices the engine offers
+      narrate feed output/ --base-url URL   # a podcast feed of what's in output/
 
     Every narration opens with a spoken AI-voice disclaimer unless --no-disclaimer.
     """
@@ -108,6 +119,16 @@ def cli() -> None:
 @click.option("--format", "format_", metavar="FMT",
               help="mp3, m4a, ogg, opus, wav or flac (default: from -o's extension, else mp3).")
 @click.option("--bitrate", metavar="RATE", help="Encoder bitrate, e.g. 96k (default 96k).")
+@click.option("--sample-rate", type=click.IntRange(8000, 96000), metavar="HZ",
+              help="Output sample rate (default 44100).")
+@click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS",
+              help="Integrated loudness target (default -16; true peak stays under -1 dBTP).")
+@click.option("--captions", metavar="LIST", callback=lambda c, p, v: _caption_kinds(v),
+              help="Caption files to write: vtt, srt or 'vtt,srt' (default vtt).")
+@click.option("--word-timings", is_flag=True, default=None,
+              help="Also write <name>.words.vtt: one cue per word, for read-along highlighting.")
+@click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="IMAGE",
+              help="Cover art (JPEG or PNG) embedded in MP3 and M4A files.")
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), metavar="N",
               help="Synthesis worker processes (default: one per core; 0: in this process).")
 @click.option("--no-cache", is_flag=True, help="Synthesise every sentence again; don't use the clip cache.")
@@ -183,6 +204,50 @@ def voices(engine: str | None, profile: str, language: str | None) -> None:
         if language and not any(lang.startswith(language) for lang in v.languages):
             continue
         click.echo(f"{v.id:<24} {v.name:<32} {','.join(v.languages)}")
+
+
+@cli.command()
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--base-url", metavar="URL",
+              help="Where DIR is published, e.g. https://example.org/podcast/ [feed.toml: base_url].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Feed file to write. Default: DIR/feed.xml")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the N newest articles.")
+@click.option("--title", metavar="TEXT", help="Show title [feed.toml: title].")
+@click.option("--description", metavar="TEXT", help="Show description [feed.toml: description].")
+@click.option("--author", metavar="NAME", help="Show author [feed.toml: author].")
+@click.option("--email", metavar="ADDRESS",
+              help="Owner e-mail, which directories use to verify you [feed.toml: email].")
+@click.option("--image", metavar="URL",
+              help="Artwork, .jpg or .png, 1400-3000 px square: a URL or a path under the base URL "
+                   "[feed.toml: image].")
+@click.option("--link", metavar="URL", help="The show's web page (default: the base URL) [feed.toml: link].")
+@click.option("--language", metavar="CODE",
+              help="Language, e.g. en or en-GB (default en) [feed.toml: language].")
+@click.option("--category", metavar="NAME",
+              help='Apple Podcasts category, e.g. "News/Daily News" (default News) [feed.toml: category].')
+@click.option("--explicit/--not-explicit", default=None,
+              help="Mark the show explicit (default: not) [feed.toml: explicit].")
+def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | None, **channel: Any) -> None:
+    """Build a podcast feed from the narrations under DIR.
+
+    \b
+      narrate feed output/ --base-url https://example.org/news/ \\
+          --title "The Daily, read aloud" --description "..." --image cover.jpg
+
+    One item per narrated article (its manifest), newest first: the audio as the
+    enclosure, the captions as podcast:transcript, the chapters as podcast:chapters.
+    Settings not given as flags are read from DIR/feed.toml. Each item's GUID comes
+    from the article, so re-running after narrating more articles only adds items.
+    """
+    from narrate.export.feed import load_channel, publish_feed
+
+    try:
+        settings = load_channel(folder, **channel)
+        result = publish_feed(folder, output or folder / "feed.xml", settings, base_url=base_url, limit=limit)
+    except NarrateError as err:
+        _fail(err)
+    click.echo(f"{result.path}  ({result.episodes} episode{'' if result.episodes == 1 else 's'})")
 
 
 def main() -> None:

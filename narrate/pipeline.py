@@ -74,7 +74,7 @@ def _publisher_disclaimer(settings: Settings, voice: Clip) -> Clip:
     if own.integrated_lufs <= levels.SILENT or reference.integrated_lufs <= levels.SILENT:
         return clip
     gain = reference.integrated_lufs - own.integrated_lufs
-    return audio.load_recording(path, voice.sample_rate, levels.chain(gain))
+    return Clip(levels.apply(clip.pcm, clip.sample_rate, gain), clip.sample_rate)
 
 
 def narrate_file(

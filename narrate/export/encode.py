@@ -20,6 +20,10 @@ class Format:
     muxer: str
     codec_args: tuple[str, ...]
     uses_bitrate: bool = True
+    only_rate: int | None = None  # the one sample rate the codec accepts
+
+    def rate(self, wanted: int) -> int:
+        return self.only_rate or wanted
 
 
 FORMATS = {
@@ -28,8 +32,8 @@ FORMATS = {
         ("-c:a", "libmp3lame", "-compression_level", "7", "-write_id3v2", "0"),
     ),
     "m4a": Format("m4a", ".m4a", "audio/mp4", "ipod", ("-c:a", "aac", "-movflags", "+faststart")),
-    "ogg": Format("ogg", ".ogg", "audio/ogg", "ogg", ("-c:a", "libopus")),
-    "opus": Format("opus", ".opus", "audio/ogg", "ogg", ("-c:a", "libopus")),
+    "ogg": Format("ogg", ".ogg", "audio/ogg", "ogg", ("-c:a", "libopus"), only_rate=48000),
+    "opus": Format("opus", ".opus", "audio/ogg", "ogg", ("-c:a", "libopus"), only_rate=48000),
     "wav": Format("wav", ".wav", "audio/wav", "wav", ("-c:a", "pcm_s16le"), uses_bitrate=False),
     "flac": Format("flac", ".flac", "audio/flac", "flac", ("-c:a", "flac"), uses_bitrate=False),
 }
@@ -53,6 +57,11 @@ def ffmpeg() -> str:
 
 def run_ffmpeg(args: list[str], what: str, *, stdin: bytes | None = None) -> str:
     """Run ffmpeg with ``args`` (an argument list, never a shell string); its log on success."""
+    return ffmpeg_output(args, what, stdin=stdin)[1]
+
+
+def ffmpeg_output(args: list[str], what: str, *, stdin: bytes | None = None) -> tuple[bytes, str]:
+    """Run ffmpeg with ``args``; (its stdout, its log) on success, EncodeError otherwise."""
     cmd = [ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y", *args]
     try:
         result = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
@@ -63,7 +72,7 @@ def run_ffmpeg(args: list[str], what: str, *, stdin: bytes | None = None) -> str
         errors = [ln for ln in stderr.splitlines() if "rror" in ln] or stderr.strip().splitlines()
         last = errors[-1] if errors else f"exit status {result.returncode}"
         raise EncodeError(f"ffmpeg failed to {what}: {last}", command=cmd, stderr=stderr)
-    return stderr
+    return result.stdout, stderr
 
 
 def raw_input(rate: int, source: str = "pipe:0") -> list[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.errors import EncodeError
-from narrate.export.encode import raw_input, run_ffmpeg
+from narrate.export.encode import ffmpeg_output, raw_input, run_ffmpeg
 
 LIMIT_DBFS = -2.0  # sample ceiling; MP3 overshoot stays under −1 dBTP
 MAX_GAIN_DB = 30.0
@@ -67,6 +67,15 @@ def measure(pcm: bytes, rate: int, filters: str | None = None) -> Loudness:
     graph = f"{filters},{METER}" if filters else METER
     log = run_ffmpeg([*raw_input(rate), "-af", graph, "-f", "null", "-"], "measure loudness", stdin=pcm)
     return parse_summary(log)
+
+
+def apply(pcm: bytes, rate: int, gain_db: float) -> bytes:
+    """``pcm`` with ``gain_db`` applied through the limiter (for short clips)."""
+    out, _ = ffmpeg_output(
+        [*raw_input(rate), "-af", chain(gain_db), "-f", "s16le", "-ar", str(rate), "-ac", "1", "pipe:1"],
+        "level a clip", stdin=pcm,
+    )
+    return out
 
 
 def gain_for(pcm_path: Path, rate: int, target_lufs: float) -> tuple[float, Loudness]:

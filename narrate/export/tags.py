@@ -93,8 +93,8 @@ def _escape(value: str) -> str:
     return value
 
 
-def ffmetadata(tags: Tags) -> str:
-    """The same tags and chapters as an ffmetadata file, for ffmpeg's muxers."""
+def ffmetadata(tags: Tags, with_chapters: bool = True) -> str:
+    """The same tags (and chapters) as an ffmetadata file, for ffmpeg's muxers."""
     fields = {
         "title": tags.title,
         "artist": tags.artist,
@@ -106,10 +106,25 @@ def ffmetadata(tags: Tags) -> str:
     }
     lines = [";FFMETADATA1"]
     lines += [f"{key}={_escape(value)}" for key, value in fields.items() if value]
-    for chapter in tags.chapters:
+    for chapter in tags.chapters if with_chapters else ():
         lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={chapter.start_ms}",
                   f"END={chapter.end_ms}", f"title={_escape(chapter.title)}"]
     return "\n".join(lines) + "\n"
+
+
+def write_vorbis_chapters(path: Path, chapters: Sequence[Chapter]) -> None:
+    """CHAPTERnnn / CHAPTERnnnNAME comments (Ogg, FLAC), written with mutagen: ffmpeg
+    5.1's Ogg muxer shifts them by a second."""
+    import mutagen
+
+    audio = mutagen.File(str(path))
+    for n, chapter in enumerate(chapters):
+        seconds, millis = divmod(chapter.start_ms, 1000)
+        minutes, seconds = divmod(seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        audio[f"CHAPTER{n:03d}"] = f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+        audio[f"CHAPTER{n:03d}NAME"] = chapter.title
+    audio.save()
 
 
 def write_mp4_cover(path: Path, cover: Path) -> None:

@@ -15,10 +15,18 @@ from narrate.export import manifest as manifests
 from narrate.export.captions import Cue, to_srt, to_vtt
 from narrate.export.encode import Format, encode_mp3_parallel, encode_pcm, mp3_delay_ms
 from narrate.export.staging import Staging
-from narrate.export.tags import Chapter, ffmetadata, podcast_chapters, write_id3, write_mp4_cover
+from narrate.export.tags import (
+    Chapter,
+    ffmetadata,
+    podcast_chapters,
+    write_id3,
+    write_mp4_cover,
+    write_vorbis_chapters,
+)
 from narrate.models import Script
 
 CAPTION_WRITERS = {"vtt": to_vtt, "srt": to_srt}
+VORBIS = {"ogg", "opus", "flac"}  # chapters as Vorbis comments
 
 
 @dataclass(frozen=True)
@@ -64,11 +72,12 @@ def write_outputs(
     jobs: int = 2,
 ) -> Written:
     out = settings.output
+    rate = fmt.rate(out.sample_rate)
     gain, before = levels.gain_for(timeline.path, timeline.sample_rate, out.loudness)
     levelled = timeline.path.with_suffix(".levelled")
-    measured = levels.level(timeline.path, timeline.sample_rate, gain, levelled, out.sample_rate)
+    measured = levels.level(timeline.path, timeline.sample_rate, gain, levelled, rate)
     if fmt.name == "mp3":  # a joined MP3 has no LAME tag: decoders keep the priming delay
-        timeline = timeline.shifted(mp3_delay_ms(out.sample_rate))
+        timeline = timeline.shifted(mp3_delay_ms(rate))
     chapters = chapters_for(script, timeline, has_disclaimer)
     provenance = {
         "narrate": __version__,
@@ -81,21 +90,25 @@ def write_outputs(
         audio_tmp = staging.path_for(dest)
         metadata = None
         if fmt.name != "mp3":
-            metadata = staging.write_text(dest.with_suffix(".ffmeta"), ffmetadata(tags))
+            metadata = staging.write_text(
+                dest.with_suffix(".ffmeta"), ffmetadata(tags, with_chapters=fmt.name not in VORBIS)
+            )
         if fmt.name == "mp3":
-            scale = out.sample_rate / timeline.sample_rate
+            scale = rate / timeline.sample_rate
             encode_mp3_parallel(
-                levelled, out.sample_rate, levelled.stat().st_size // 2,
+                levelled, rate, levelled.stat().st_size // 2,
                 [round(s * scale) for s in timeline.seams], audio_tmp,
                 bitrate=out.bitrate, jobs=jobs,
             )
         else:
-            encode_pcm(levelled, out.sample_rate, audio_tmp, fmt, bitrate=out.bitrate, metadata=metadata)
+            encode_pcm(levelled, rate, audio_tmp, fmt, bitrate=out.bitrate, metadata=metadata)
         levelled.unlink()
         if fmt.name == "mp3":
             write_id3(audio_tmp, tags)
         elif fmt.name == "m4a" and out.cover is not None:
             write_mp4_cover(audio_tmp, out.cover)
+        elif fmt.name in VORBIS:
+            write_vorbis_chapters(audio_tmp, chapters)
         audio_bytes = audio_tmp.read_bytes()
         sidecars: dict[str, Path] = {}
         cues = manifests.cues(script, timeline, settings, has_disclaimer)
@@ -120,7 +133,7 @@ def write_outputs(
                 "format": fmt.name,
                 "mime": fmt.mime,
                 "bitrate": out.bitrate if fmt.uses_bitrate else None,
-                "sample_rate": out.sample_rate,
+                "sample_rate": rate,
                 "duration_ms": round(timeline.duration_ms),
                 "bytes": len(audio_bytes),
                 "sha256": hashlib.sha256(audio_bytes).hexdigest(),
