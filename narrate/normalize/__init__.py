@@ -62,10 +62,18 @@ def normalize(text: str, lexicon: Lexicon | None = None) -> str:
     parked: list[str] = []
     if lexicon is not None:
         text = lexicon.apply(text, mark=lambda spoken: _park(parked, spoken))
-    for stage in STAGES:
-        text = stage(text)
+    text = _run_stages(text)
+    # A number turned into words can make a new word with its neighbours ("1aka1" →
+    # "one aka one"); a second pass reads those too, so normalising is idempotent.
+    text = _run_stages(text)
     if parked:  # respellings go back in verbatim: phoneme markup must survive the tidy
         text = _PARKED.sub(lambda m: parked[ord(m.group(0)) - _BASE], text)
+    return text
+
+
+def _run_stages(text: str) -> str:
+    for stage in STAGES:
+        text = stage(text)
     return text
 
 

@@ -20,6 +20,10 @@ from functools import cache
 from ._data import Lazy, rows
 
 _AUTHOR_HEADING = Lazy(r"^\W*about the (?:writer|author|reporter)s?\W*$", re.IGNORECASE)
+# The heading run into its bio, as a Markdown paragraph or a pasted block joins them.
+_AUTHOR_LEAD = Lazy(
+    r"^\W*about the (?:writer|author|reporter)s?\b.*\bread more\W*$", re.IGNORECASE | re.DOTALL
+)
 _BIO = Lazy(
     r"\b(?:is an?|was an?|has been an?)\b.{0,120}\b(?:reporter|correspondent|journalist|editor|"
     r"writer|columnist|contributor|analyst)\b.*(?:\.\.\.|…)?\s*read more\W*$",
@@ -47,7 +51,7 @@ def reason(paragraph: str) -> str | None:
     for why, most_words, pattern in _rules():
         if count <= most_words and pattern.search(text):
             return why
-    if count <= 80 and _BIO.rx.search(text):
+    if count <= 80 and (_BIO.rx.search(text) or _AUTHOR_LEAD.rx.search(text)):
         return "author box"
     return None
 

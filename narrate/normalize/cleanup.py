@@ -100,7 +100,13 @@ def clean(text: str) -> str:
         text = _STRAY.sub(_stray, text)
     elif "-" in text:
         text = _DASH.sub(", ", text)
+    text = _WORD_DIGIT.sub(r"\1 ", text)
     return " ".join(text.split())
+
+
+# A lower-case word run into a number ("top10", "aka1") reads as the word, then the
+# number; otherwise the word only becomes itself once the number is words (not idempotent).
+_WORD_DIGIT = Lazy(lambda: r"(?<![\w.@/#-])([a-z]{2,})(?=\d)")
 
 
 # --- the final tidy --------------------------------------------------------------------
@@ -113,6 +119,9 @@ _COMMA_BEFORE = Lazy(lambda: r",+\s*(?=[.;:?!])")
 _AFTER_STOP = Lazy(lambda: r"(?<=[.;:?!])\s*,+")
 _LEADING = Lazy(lambda: r"^[\s,;:.]+")
 _EMPTY_QUOTES = Lazy(lambda: r'"\s*[,;:]?\s*"')
+# A full stop still glued between letters here ("one.ly", left when a number became
+# words next to a dot) would turn into a domain on a second pass: part the words.
+_GLUED_DOT = Lazy(lambda: r"(?<=[^\W\d_])\.(?=[^\W\d_])")
 
 
 def _keep_or_drop(m) -> str:  # type: ignore[no-untyped-def]
@@ -138,6 +147,8 @@ def tidy(text: str) -> str:
         text = _EMPTY_QUOTES.sub(" ", text)
     text = " ".join(text.split())
     text = _PUNCT_SPACE.sub("", text)
+    if "." in text:
+        text = _GLUED_DOT.sub(" ", text)
     text = _COMMA_RUN.sub(",", text)
     text = _COMMA_BEFORE.sub("", text)
     text = _AFTER_STOP.sub("", text)

@@ -96,3 +96,9 @@ def test_shared_sample_article() -> None:
     assert reasons[-2:] == ["author box", "author box"]
     assert paragraphs[-2].strip() == "About the writer"
     assert all(r is None for r in reasons[1:-2]), [p for p, r in zip(paragraphs, reasons, strict=True) if r]
+
+
+def test_author_heading_run_into_its_bio_is_one_author_box() -> None:
+    # Markdown joins the heading and the bio into one paragraph when no blank line parts them.
+    joined = "About the writer Lena Ruiz covers courts for the desk. She lives upstate ... Read more"
+    assert classify(["The verdict came on Friday.", joined]) == [None, "author box"]
