@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import DATA, run_narrate
 
 ARTICLE = (DATA / "reservoir.txt").read_bytes()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_tools import speech_seconds
 
+from audio_tools import speech_seconds
 from narrate.engines.base import VoiceSettings, load_engine
 from narrate.models import Clip
 from narrate.synthesis import Synthesizer

@@ -13,9 +13,9 @@ from urllib.parse import unquote
 
 import feedparser
 import pytest
+
 from audio_tools import duration_ms
 from conftest import run_narrate
-
 from narrate.errors import ConfigError, InputError, NarrateError, UsageError
 from narrate.export import feed
 

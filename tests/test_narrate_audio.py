@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from audio_tools import decode, duration_ms, probe, similarity, speech_bounds
 from conftest import DATA, run_narrate
-
 from narrate.engines.base import VoiceSettings, load_engine
 from narrate.normalize import normalize
 
