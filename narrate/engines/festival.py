@@ -20,6 +20,7 @@ import selectors
 import subprocess
 import tempfile
 import time
+import weakref
 from pathlib import Path
 from typing import ClassVar
 
@@ -50,14 +51,19 @@ class FestivalEngine:
     def __init__(self, settings: VoiceSettings) -> None:
         self.program = require_program(PROGRAM, PACKAGE)
         self.settings = settings
-        self._tmp = tempfile.TemporaryDirectory(prefix="narrate-festival-")
         self._count = 0
-        self._proc = subprocess.Popen(
-            [self.program, "--pipe"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        try:
+            self._proc = subprocess.Popen(
+                [self.program, "--pipe"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        except OSError as exc:
+            raise DependencyError(f"festival could not be started: {exc}") from exc
+        self._tmp = tempfile.TemporaryDirectory(prefix="narrate-festival-")
+        # Workers never call close(): stop festival when the engine or the process goes.
+        self._stop = weakref.finalize(self, _stop, self._proc)
         try:
             self.voice = self._choose_voice(settings.voice)
             self._command(f"(voice_{self.voice})\n{self._speed()}", timeout=60)
@@ -161,19 +167,22 @@ class FestivalEngine:
         return before.splitlines()
 
     def close(self) -> None:
-        """End festival (EOF on its stdin, killed if it lingers) and remove the temp folder."""
-        proc = getattr(self, "_proc", None)
-        if proc is not None:
-            for stream in (proc.stdin, proc.stderr):
-                with contextlib.suppress(OSError):
-                    if stream is not None:
-                        stream.close()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        """End festival and remove the temp folder (also done at exit if never called)."""
+        self._stop()
         self._tmp.cleanup()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """EOF on festival's stdin ends it; killed if it lingers. Safe to call twice."""
+    for stream in (proc.stdin, proc.stderr):
+        with contextlib.suppress(OSError):
+            if stream is not None:
+                stream.close()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def scheme_string(text: str) -> str:
