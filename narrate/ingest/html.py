@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from html.parser import HTMLParser as _StdlibParser
 
 import lxml.html
@@ -48,23 +49,60 @@ _META_CHARSET = re.compile(
 # WHATWG: these labels mean windows-1252 in every browser; C1 bytes in a "Latin-1" page are
 # curly quotes and dashes, not control characters.
 _WINDOWS_1252_LABELS = {"iso8859-1", "ascii", "latin-1", "cp819", "iso-ir-100", "l1", "us-ascii"}
-_DISPLAY = {"cp1252": "windows-1252", "iso8859-1": "iso-8859-1", "utf-8-sig": "utf-8", "mbcs": "windows"}
+_DISPLAY = {"iso8859-1": "iso-8859-1", "utf-8-sig": "utf-8"}
 
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
-# A DOCTYPE with its internal subset; quoted strings may hold '>' or ']'. Linear: each
-# alternative starts with a different character.
-_DOCTYPE = re.compile(r"""<!DOCTYPE(?:[^\[>"']|"[^"]*"|'[^']*')*(?:\[(?:[^\]"']|"[^"]*"|'[^']*')*\])?\s*>""", re.I)
-_DECLARATION = re.compile(r"""<!(?:ENTITY|ELEMENT|ATTLIST|NOTATION)\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.I)
-_DECLARED_ENTITY = re.compile(r"""<!ENTITY\s+%?\s*([\w.:-]+)""", re.I)
+# What may come before the DOCTYPE; matched at the start only (one attempt, linear time).
+_PROLOG = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*", re.DOTALL)
+_QUOTED = r""""[^"]*"|'[^']*'"""
+# A DOCTYPE with its internal subset of declarations; quoted strings may hold '>' or ']'.
+_DOCTYPE = re.compile(
+    rf"""<!DOCTYPE(?:[^\[>"']|{_QUOTED})*+(?:\[(?:[^\]"']|{_QUOTED})*+\])?\s*>""", re.IGNORECASE
+)
+_DECLARED_ENTITY = re.compile(r"<!ENTITY\s+%?\s*([\w.:-]+)", re.IGNORECASE)
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-_DROPPED_TAGS = ("style", "noscript", "iframe", "frame", "frameset", "object", "embed", "applet",
-                 "template", "svg", "math", "canvas", "audio", "video", "track", "source")
+_DROPPED_TAGS = (
+    "style",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "template",
+    "svg",
+    "math",
+    "canvas",
+    "audio",
+    "video",
+    "track",
+    "source",
+)
+_TABLE_PARTS = {"table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "colgroup", "col"}
+_LAYOUT_CELL_WORDS = 60
 _MAX_DEPTH = 200  # below libxml2's 255 and well inside Python's recursion limit for trafilatura
 _JSONLD_MAX = 200_000
-_ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
-                  "opinionnewsarticle", "blogposting", "backgroundnewsarticle", "report",
-                  "liveblogposting", "webpage", "scholarlyarticle", "techarticle"}
+_BYLINE = re.compile(r"^\s*(?:posted\s+)?by\s+(?P<name>[^,·|\n]+?)\s*(?:[,·|\n]|$)", re.IGNORECASE)
+_MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_WRITTEN_DATES = (
+    (re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})\b"), "%b %d %Y"),
+    (re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})\b"), "%d %b %Y"),
+)
+_ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "blogposting",
+    "backgroundnewsarticle",
+    "report",
+    "liveblogposting",
+    "webpage",
+    "scholarlyarticle",
+    "techarticle",
+}
 
 
 @dataclass(frozen=True)
@@ -95,6 +133,7 @@ def read_html(data: bytes | str, source: str, digest: str) -> HtmlArticle:
     tree = _parse_tree(_sanitize(decoded.text), name)
     meta = _page_metadata(tree)
     _drop_active_content(tree)
+    _unwrap_layout_tables(tree)
     result = _extract(tree, name)
     doc = _document(result, meta, decoded.text, source, digest)
     if not doc.blocks:
@@ -121,7 +160,7 @@ def decode_html(data: bytes, name: str) -> DecodedHtml:
     if declared:
         text = _try_decode(data, declared)
         if text is not None:
-            return DecodedHtml(text, _display(declared), "declared")
+            return DecodedHtml(text, _legacy_name(declared, data), "declared")
     text = _try_decode(data, "utf-8")
     if text is not None:
         return DecodedHtml(text, "utf-8", "utf-8")
@@ -143,6 +182,13 @@ def _declared_codec(head: bytes) -> str | None:
     return None if codec.startswith(("utf-16", "utf-32")) else codec
 
 
+def _legacy_name(codec: str, data: bytes) -> str:
+    """A "Latin-1" page is read as windows-1252; it is reported as ISO-8859-1 when the two agree."""
+    if codec == "cp1252" and not re.search(rb"[\x80-\x9f]", data):
+        return "iso-8859-1" if re.search(rb"[\xa0-\xff]", data) else "ascii"
+    return _display(codec)
+
+
 def _try_decode(data: bytes, codec: str) -> str | None:
     try:
         return data.decode(codec)
@@ -158,11 +204,16 @@ def _detect(data: bytes, name: str) -> DecodedHtml:
     text = _try_decode(data, best.encoding)
     if text is None:
         raise InputError(f"{name} is not valid {_display(best.encoding)} text; convert it to UTF-8")
+    # The web's commonest legacy encoding wins a tie: same text, more likely label.
+    if best.encoding != "cp1252" and _try_decode(data, "cp1252") == text:
+        return DecodedHtml(text, _legacy_name("cp1252", data), "detected")
     return DecodedHtml(text, _display(best.encoding), "detected")
 
 
 def _display(codec: str) -> str:
     name = codecs.lookup(codec).name
+    if re.fullmatch(r"cp125\d", name):
+        return "windows-" + name[2:]
     return _DISPLAY.get(name, name)
 
 
@@ -170,21 +221,32 @@ def _display(codec: str) -> str:
 
 
 def _sanitize(text: str) -> str:
-    """Remove what could declare or expand entities, and characters lxml refuses."""
-    head = text[:200_000]
-    declared = set(_DECLARED_ENTITY.findall(head))
-    text = _XML_DECL.sub("", text, count=1)
-    text = _DOCTYPE.sub("", text, count=1)
-    text = _DECLARATION.sub("", text)
-    if declared:
-        text = re.sub(r"&(?:%s);" % "|".join(map(re.escape, declared)), "", text)
+    """Remove the XML declaration and the DOCTYPE with any ``<!ENTITY>`` declarations in it, and
+    references to the entities it declared (libxml2's HTML parser never expands them, but would
+    leave the subset's tail and the references as text); drop characters lxml refuses.
+    Declarations elsewhere in the page are bogus comments to the parser and vanish with them."""
+    prolog = _PROLOG.match(text)
+    at = prolog.end() if prolog else 0
+    doctype = _DOCTYPE.match(text, at)
+    if doctype:
+        declared = set(_DECLARED_ENTITY.findall(doctype.group(0)))
+        text = text[doctype.end() :]
+        if declared:
+            names = "|".join(map(re.escape, declared))
+            text = re.sub(rf"&%?(?:{names});", "", text)
+    else:
+        text = text[at:]
     return _CONTROLS.sub("", text)
 
 
 def _parse_tree(text: str, name: str) -> lxml.html.HtmlElement:
     parser = lxml.html.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, huge_tree=False,
-        collect_ids=False, default_doctype=False,
+        remove_comments=True,
+        remove_pis=True,
+        no_network=True,
+        huge_tree=False,
+        collect_ids=False,
+        default_doctype=False,
     )
     try:
         tree = lxml.html.document_fromstring(text, parser=parser)
@@ -197,8 +259,22 @@ def _parse_tree(text: str, name: str) -> lxml.html.HtmlElement:
     return tree
 
 
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-         "source", "track", "wbr"}
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 class _CappedBuilder(_StdlibParser):
@@ -219,8 +295,9 @@ class _CappedBuilder(_StdlibParser):
                 self.hidden.append(tag)
             return
         clean = {k: v or "" for k, v in attrs if re.fullmatch(r"[A-Za-z_][\w.:-]*", k)}
-        element = etree.SubElement(self.stack[-1], tag if re.fullmatch(r"[a-z][\w-]*", tag) else "span",
-                                   clean)
+        element = etree.SubElement(
+            self.stack[-1], tag if re.fullmatch(r"[a-z][\w-]*", tag) else "span", clean
+        )
         if tag not in _VOID:
             self.stack.append(element)
 
@@ -262,6 +339,24 @@ def _drop_active_content(tree: lxml.html.HtmlElement) -> None:
     etree.strip_elements(tree, *_DROPPED_TAGS, with_tail=False)
 
 
+def _unwrap_layout_tables(tree: lxml.html.HtmlElement) -> None:
+    """Old pages lay out the whole page in tables; such a table holds prose, not data, so it
+    becomes plain divs for the extractor (data tables stay tables and are not read)."""
+    for table in tree.xpath("//table"):
+        cells = table.xpath("./tr/td | ./*/tr/td | ./tr/th | ./*/tr/th")
+        if any(_is_layout_cell(cell) for cell in cells):
+            for element in [table, *table.xpath("./* | ./*/* | ./*/*/*")]:
+                if element.tag in _TABLE_PARTS:
+                    element.tag = "div"
+                    element.attrib.clear()
+
+
+def _is_layout_cell(cell: lxml.html.HtmlElement) -> bool:
+    if cell.xpath("./table | ./p | ./div | ./h1 | ./h2 | ./h3 | ./ul | ./ol | ./blockquote"):
+        return True
+    return len(cell.text_content().split()) >= _LAYOUT_CELL_WORDS
+
+
 # --- metadata -----------------------------------------------------------------------------
 
 
@@ -272,8 +367,11 @@ def _page_metadata(tree: lxml.html.HtmlElement) -> dict[str, str]:
         for key, value in _jsonld_fields(article).items():
             found.setdefault(key, value)
     for key, xpath in (
-        ("date", '//meta[@property="article:published_time" or @name="article:published_time"'
-                 ' or @itemprop="datePublished" or @name="date" or @name="pubdate"]/@content'),
+        (
+            "date",
+            '//meta[@property="article:published_time" or @name="article:published_time"'
+            ' or @itemprop="datePublished" or @name="date" or @name="pubdate"]/@content',
+        ),
         ("url", '//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'),
         ("publication", '//meta[@property="og:site_name"]/@content'),
         ("byline", '//meta[@name="author"]/@content'),
@@ -335,8 +433,14 @@ def _names(value: object, key: str = "name") -> str | None:
 def _extract(tree: lxml.html.HtmlElement, name: str) -> object:
     try:
         return trafilatura.bare_extraction(
-            tree, include_comments=False, include_tables=False, include_images=False,
-            include_links=False, include_formatting=False, with_metadata=True, fast=False,
+            tree,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            include_links=False,
+            include_formatting=False,
+            with_metadata=True,
+            fast=False,
         )
     except RecursionError:
         raise InputError(f"{name}: this HTML page is nested too deeply to read") from None
@@ -346,22 +450,54 @@ def _document(result: object, meta: dict[str, str], page: str, source: str, dige
     body = getattr(result, "body", None)
     title = meta.get("title") or _clean(getattr(result, "title", None))
     blocks = list(_blocks(body)) if body is not None else []
-    if blocks and blocks[0].kind == "heading" and title and _same(blocks[0].text, title):
-        blocks.pop(0)
-    if not title and blocks and blocks[0].kind == "heading":
+    if blocks and len(blocks[0].text.split()) <= 30 and title and _is_title(blocks[0].text, title):
+        title = blocks.pop(0).text  # the headline, without the site name <title> adds
+    elif not title and blocks and blocks[0].kind == "heading":
         title = blocks.pop(0).text
+    byline, date = _take_byline(blocks)
     blocks = _locate(blocks, page)
     return Document(
         title=title,
-        title_start=_find(page, title, max(0, page.find("<body"))) if title else 0,
+        title_start=_find(page, title, _body_at(page)) if title else 0,
         blocks=tuple(blocks),
-        byline=meta.get("byline") or _clean(getattr(result, "author", None)),
+        byline=meta.get("byline") or byline or _clean(getattr(result, "author", None)),
         publication=meta.get("publication") or _clean(getattr(result, "sitename", None)),
-        date=meta.get("date") or _clean(getattr(result, "date", None)),
+        date=meta.get("date") or date or _clean(getattr(result, "date", None)),
         url=meta.get("url") or _clean(getattr(result, "url", None)),
         source=source,
         source_sha256=digest,
     )
+
+
+def _is_title(text: str, title: str) -> bool:
+    """The first block is the headline: the title, or the title less a site name around it."""
+    first, full = _key(text), _key(title)
+    if first == full:
+        return True
+    return len(text.split()) >= 3 and len(first) >= 12 and (full.endswith(first) or full.startswith(first))
+
+
+def _take_byline(blocks: list[Block]) -> tuple[str | None, str | None]:
+    """A "By …" line among the first blocks is metadata, not article text: removed, and read."""
+    for index, block in enumerate(blocks[:3]):
+        match = _BYLINE.match(block.text)
+        if block.kind == "paragraph" and match and len(block.text.split()) <= 25:
+            del blocks[index]
+            return match.group("name").strip(), _written_date(block.text)
+    return None, None
+
+
+def _written_date(text: str) -> str | None:
+    """An ISO date for "July 22, 2004" or "22 July 2004" in a byline line."""
+    for pattern, fmt in _WRITTEN_DATES:
+        match = pattern.search(text)
+        if match:
+            written = " ".join(match.groups()).replace(".", "")
+            try:
+                return datetime.strptime(written, fmt).date().isoformat()
+            except ValueError:
+                continue
+    return None
 
 
 def _blocks(body: etree._Element) -> Iterator[Block]:
@@ -383,27 +519,31 @@ def _blocks(body: etree._Element) -> Iterator[Block]:
 
 
 def _block(kind: str, element: etree._Element, level: int = 0) -> Iterator[Block]:
-    text = _text(element)
-    if text:
-        yield Block(kind, text, 0, level)  # type: ignore[arg-type]
+    """One block per line: a line break in a paragraph (``<br>``) ends a block."""
+    for line in _text(element).split("\n"):
+        text = " ".join(line.split())
+        if text:
+            yield Block(kind, text, 0, level)  # type: ignore[arg-type]
 
 
 def _text(element: etree._Element) -> str:
     """An element's words, without those of nested lists (read as items of their own)."""
     parts = [element.text or ""]
     for child in element:
-        if child.tag != "list":
+        if child.tag == "lb":
+            parts.append("\n")
+        elif child.tag != "list":
             parts.append(_text(child) if len(child) else (child.text or ""))
         parts.append(child.tail or "")
-    return " ".join(" ".join(parts).split())
+    return "".join(parts)
 
 
 def _clean(value: object) -> str | None:
     return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
 
 
-def _same(a: str, b: str) -> bool:
-    return re.sub(r"\W+", "", a).lower() == re.sub(r"\W+", "", b).lower()
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "", text).lower()
 
 
 def _locate(blocks: list[Block], page: str) -> list[Block]:
@@ -423,3 +563,8 @@ def _find(page: str, text: str, start: int) -> int:
         found = page.find(probe.group(0), start)
         return max(start, found - probe.start()) if found >= 0 else start
     return start
+
+
+def _body_at(page: str) -> int:
+    match = re.search(r"<body", page, re.IGNORECASE)
+    return match.start() if match else 0
