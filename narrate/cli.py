@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -132,11 +133,13 @@ def cli() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), metavar="N",
               help="Synthesis worker processes (default: one per core; 0: in this process).")
 @click.option("--no-cache", is_flag=True, help="Synthesise every sentence again; don't use the clip cache.")
+@click.option("-f", "--force", is_flag=True,
+              help="Re-make the output even when it is up to date with the same article and settings.")
 @click.option("--keep-boilerplate", is_flag=True,
               help="Read scraped boilerplate (player labels, author boxes) too.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, print only the output path.")
 def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boilerplate: bool,
-          format_: str | None, **flags: Any) -> None:
+          force: bool, format_: str | None, **flags: Any) -> None:
     """Narrate ARTICLE (a .txt or .md file, or - for stdin) to an audio file.
 
     Writes the audio, WebVTT captions (.vtt) and a manifest (.json) side by side.
@@ -149,11 +152,13 @@ def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boi
     try:
         settings = build_settings(format=format_, cache=False if no_cache else None, **flags)
         result = narrate_file(source, settings, output, progress=_progress(quiet),
-                              keep_boilerplate=keep_boilerplate)
+                              keep_boilerplate=keep_boilerplate, force=force)
     except NarrateError as err:
         _fail(err)
     if quiet:
         click.echo(str(result.audio))
+    elif result.skipped:
+        click.echo(f"{result.audio}  {_minutes(result.duration_ms)}  (up to date; --force re-makes it)")
     else:
         click.echo(f"{result.audio}  {_minutes(result.duration_ms)}  "
                    f"({result.utterances} utterances, {result.synthesized} synthesised, "
@@ -195,7 +200,10 @@ def voices(engine: str | None, profile: str, language: str | None) -> None:
 
     try:
         settings = load_profile(profile)
-        loaded = engine_class(engine or settings.engine).load(settings.voice)
+        voice = settings.voice
+        if engine and engine != settings.engine:  # the profile's voice belongs to its own engine
+            voice = replace(voice, voice=None)
+        loaded = engine_class(engine or settings.engine).load(voice)
         found = loaded.voices()
         loaded.close()
     except NarrateError as err:
@@ -248,6 +256,50 @@ def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | N
     except NarrateError as err:
         _fail(err)
     click.echo(f"{result.path}  ({result.episodes} episode{'' if result.episodes == 1 else 's'})")
+
+
+@cli.command()
+def engines() -> None:
+    """List the speech engines: name, whether it can run here (or why not), version."""
+    from narrate.engines.base import VoiceSettings, engine_class, engine_names
+
+    for name in engine_names():
+        try:
+            state, detail = "available", engine_class(name).identity(VoiceSettings())
+        except NarrateError as err:
+            state, detail = "unavailable", str(err)
+        except Exception as err:  # a broken third-party plugin must not hide the others
+            state, detail = "broken", f"{type(err).__name__}: {err}"
+        click.echo(f"{name:<10} {state:<12} {detail}")
+
+
+@cli.group()
+def cache() -> None:
+    """The sentence cache: one verified clip per spoken sentence and voice.
+
+    It lives in $NARRATE_CACHE_DIR, else $XDG_CACHE_HOME/narrate (~/.cache/narrate).
+    Editing one sentence of an article re-synthesises only that sentence.
+    """
+
+
+@cache.command("info")
+def cache_info() -> None:
+    """Where the cache is and how much it holds."""
+    from narrate.cache import ClipCache, default_cache_dir
+
+    root = default_cache_dir()
+    entries, size = ClipCache(root).info()
+    click.echo(f"{root}  {entries} clips, {size / 1_000_000:.1f} MB")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Delete every cached clip (they are re-made when needed)."""
+    from narrate.cache import ClipCache, default_cache_dir
+
+    root = default_cache_dir()
+    removed = ClipCache(root).clear()
+    click.echo(f"{root}  removed {removed} clips")
 
 
 def main() -> None:

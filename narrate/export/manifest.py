@@ -59,6 +59,7 @@ def build(
     *,
     engine_identity: str,
     has_disclaimer: bool,
+    fingerprint: str,
     audio: dict[str, Any],
     files: dict[str, str],
     loudness: dict[str, Any],
@@ -81,6 +82,7 @@ def build(
     return {
         "schema": SCHEMA,
         "narrate_version": __version__,
+        "fingerprint": fingerprint,
         "source": {
             "path": doc.source,
             "title": doc.title,

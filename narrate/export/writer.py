@@ -13,7 +13,8 @@ from narrate.config import Settings
 from narrate.export import loudness as levels
 from narrate.export import manifest as manifests
 from narrate.export.captions import Cue, to_srt, to_vtt
-from narrate.export.encode import Format, encode_mp3_parallel, encode_pcm, mp3_delay_ms
+from narrate.export.encode import encode_mp3_parallel, encode_pcm, mp3_delay_ms
+from narrate.export.formats import Format
 from narrate.export.staging import Staging
 from narrate.export.tags import (
     Chapter,
@@ -69,6 +70,7 @@ def write_outputs(
     *,
     engine_identity: str,
     has_disclaimer: bool,
+    fingerprint: str,
     jobs: int = 2,
 ) -> Written:
     out = settings.output
@@ -128,6 +130,7 @@ def write_outputs(
             script, timeline, settings,
             engine_identity=engine_identity,
             has_disclaimer=has_disclaimer,
+            fingerprint=fingerprint,
             audio={
                 "path": dest.name,
                 "format": fmt.name,

@@ -1,0 +1,104 @@
+"""Script → finished files: synthesis through the cache, assembly, loudness, export.
+
+The heavy half of the pipeline (worker processes, ffmpeg, pydub), imported only when
+there is audio to make, so commands that don't (``narrate script``, an up-to-date
+re-run) start fast.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrate import audio
+from narrate.cache import ClipCache, default_cache_dir
+from narrate.config import Settings
+from narrate.export import loudness as levels
+from narrate.export.encode import ffmpeg
+from narrate.export.formats import Format
+from narrate.export.staging import ensure_folder
+from narrate.export.writer import write_outputs
+from narrate.models import Clip, Script
+from narrate.script import spoken_form
+from narrate.synthesis import Synthesizer
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    audio: Path
+    files: tuple[Path, ...]
+    manifest: Path
+    duration_ms: float
+    synthesized: int
+    from_cache: int
+
+
+def _publisher_disclaimer(settings: Settings, voice: Clip) -> Clip:
+    """The publisher's recording, levelled to the loudness of the narrating voice."""
+    path = settings.disclaimer.clip
+    assert path is not None
+    clip = audio.load_recording(path, voice.sample_rate)
+    reference = levels.measure(voice.pcm, voice.sample_rate)
+    own = levels.measure(clip.pcm, voice.sample_rate)
+    if own.integrated_lufs <= levels.SILENT or reference.integrated_lufs <= levels.SILENT:
+        return clip
+    gain = reference.integrated_lufs - own.integrated_lufs
+    return Clip(levels.apply(clip.pcm, clip.sample_rate, gain), clip.sample_rate)
+
+
+def render(
+    script: Script,
+    settings: Settings,
+    dest: Path,
+    fmt: Format,
+    *,
+    fingerprint: str,
+    progress: Progress | None = None,
+) -> Rendered:
+    ffmpeg()  # fail before the work if ffmpeg is missing
+    ensure_folder(dest.parent)
+    cache = ClipCache(default_cache_dir() if settings.cache else None)
+    disclaimer = settings.disclaimer
+    spoken_disclaimer = disclaimer.enabled and disclaimer.clip is None
+    texts = [u.spoken for u in script.utterances]
+    if spoken_disclaimer:
+        texts = [spoken_form(disclaimer.text), *texts]
+
+    def on_clip(done: int, total: int) -> None:
+        if progress:
+            progress("synthesising", done, total)
+
+    jobs = settings.jobs if settings.jobs is not None else (os.cpu_count() or 1)
+    with Synthesizer(settings.engine, settings.voice, jobs=jobs, cache=cache) as synth, \
+            tempfile.TemporaryDirectory(prefix="narrate-") as scratch:
+        keys = synth.synthesize(texts, on_clip)
+        narration = keys[1:] if spoken_disclaimer else keys
+        parts: Iterator[tuple[Clip, int]] = (
+            (synth.clip(k), u.pause_after_ms) for k, u in zip(narration, script.utterances, strict=True)
+        )
+        if spoken_disclaimer:
+            parts = itertools.chain([(synth.clip(keys[0]), settings.pauses.disclaimer)], parts)
+        elif disclaimer.enabled:
+            opening = _publisher_disclaimer(settings, synth.clip(narration[0]))
+            parts = itertools.chain([(opening, settings.pauses.disclaimer)], parts)
+        if progress:
+            progress("assembling", 0, 1)
+        rate = synth.clip(narration[0]).sample_rate
+        timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm")
+        if progress:
+            progress("encoding", 0, 1)
+        written = write_outputs(
+            script, timeline, settings, dest, fmt,
+            engine_identity=synth.identity(), has_disclaimer=disclaimer.enabled,
+            jobs=max(1, jobs), fingerprint=fingerprint,
+        )
+    return Rendered(
+        written.audio, written.files, written.manifest, timeline.duration_ms,
+        synth.stats.synthesized, synth.stats.from_cache,
+    )
