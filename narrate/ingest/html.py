@@ -83,6 +83,8 @@ _TABLE_PARTS = {"table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption",
 _LAYOUT_CELL_WORDS = 60
 _MAX_DEPTH = 200  # below libxml2's 255 and well inside Python's recursion limit for trafilatura
 _JSONLD_MAX = 200_000
+_PROSE_WORDS = 6
+_SENTENCE_END = re.compile(r"""[.!?…:;]["'”’»)\]]*\s*$""")
 _BYLINE = re.compile(r"^\s*(?:posted\s+)?by\s+(?P<name>[^,·|\n]+?)\s*(?:[,·|\n]|$)", re.IGNORECASE)
 _MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _WRITTEN_DATES = (
@@ -136,7 +138,7 @@ def read_html(data: bytes | str, source: str, digest: str) -> HtmlArticle:
     _unwrap_layout_tables(tree)
     result = _extract(tree, name)
     doc = _document(result, meta, decoded.text, source, digest)
-    if not doc.blocks:
+    if not any(_is_prose(block.text) for block in doc.blocks):
         raise InputError(f"{name}: no article text found in this HTML page")
     return HtmlArticle(doc, decoded.encoding, decoded.origin)
 
@@ -500,8 +502,14 @@ def _written_date(text: str) -> str | None:
     return None
 
 
+def _is_prose(text: str) -> bool:
+    """A sentence, as an article has and a page of links and footers does not."""
+    return len(text.split()) >= _PROSE_WORDS and bool(_SENTENCE_END.search(text))
+
+
 def _blocks(body: etree._Element) -> Iterator[Block]:
     """trafilatura's XML (head, p, list/item, quote, …) → Blocks in reading order."""
+    yield from _loose("paragraph", body.text)
     for element in body:
         tag = element.tag
         if tag == "head":
@@ -516,6 +524,14 @@ def _blocks(body: etree._Element) -> Iterator[Block]:
                 yield from _block("quote", part)
         elif tag not in ("code", "table", "graphic", "ref"):
             yield from _block("paragraph", element)
+        yield from _loose("paragraph", element.tail)
+
+
+def _loose(kind: str, text: str | None) -> Iterator[Block]:
+    """Text directly in the body, outside any paragraph (trafilatura's fallbacks leave some)."""
+    for line in (text or "").split("\n"):
+        if line.strip():
+            yield Block(kind, " ".join(line.split()), 0)  # type: ignore[arg-type]
 
 
 def _block(kind: str, element: etree._Element, level: int = 0) -> Iterator[Block]:
