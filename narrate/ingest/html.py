@@ -422,8 +422,8 @@ def _jsonld_fields(article: dict) -> dict[str, str]:
 
 def _names(value: object, key: str = "name") -> str | None:
     values = value if isinstance(value, list) else [value]
-    names = [v if isinstance(v, str) else v.get(key) for v in values if isinstance(v, str | dict)]
-    names = [n.strip() for n in names if isinstance(n, str) and n.strip()]
+    found = [v if isinstance(v, str) else v.get(key) for v in values if isinstance(v, str | dict)]
+    names: list[str] = [n.strip() for n in found if isinstance(n, str) and n.strip()]
     if not names:
         return None
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
