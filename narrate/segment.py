@@ -101,7 +101,8 @@ _NEXT = re.compile(r"""\s*+(?P<paren>\()?[\s.…"'“”‘’«»\[\]]*+(?P<ch>
 _WORD = re.compile(r"[^\W\d_]+")
 _BULLETS = "•⁃▪‣◦●"
 # Always a new utterance: line breaks (as str.splitlines() knows them) and bullets.
-_HARD_BREAK = re.compile(rf"[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]|[{_BULLETS}](?<=\s.)")
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_HARD_BREAK = re.compile(rf"[{_LINE_BREAKS}]|[{_BULLETS}](?<=\s.)")
 # "1. The", "2.) The", "3) The", "a. The", "• 9. The", "⁃10. The".
 _LIST_MARKER = re.compile(
     rf"(?P<label>[\da-z](?<![^\s{_BULLETS}].)|\d\d(?<![^\s{_BULLETS}]..))(?P<mark>\.\)|\.|\))"
@@ -172,19 +173,27 @@ def _next_kind(text: str, pos: int, closed: bool) -> str:
 
 
 def _list_items(text: str) -> tuple[list[int], set[int]]:
-    """Starts and ends of list markers that belong to a numbered or lettered sequence."""
+    """Starts and ends of list markers: those that begin a line, and those in the middle
+    of a line that belong to a numbered or lettered sequence ("1) … 2) …", "a. … b. …")."""
     found = []
     for m in _LIST_MARKER.finditer(text):
         label = m.group("label")
         value = int(label) if label.isdigit() else ord(label)
-        found.append(((label.isdigit(), m.group("mark")), value, m.start(), m.end()))
+        start = _bullet_start(text, m.start())
+        found.append(((label.isdigit(), m.group("mark")), value, start, m.end()))
     present = {(style, value) for style, value, _, _ in found}
     items = [
         (start, end)
         for style, value, start, end in found
-        if (style, value - 1) in present or (style, value + 1) in present
+        if (style, value - 1) in present or (style, value + 1) in present or _begins_line(text, start)
     ]
-    return [_bullet_start(text, start) for start, _ in items], {end for _, end in items}
+    return [start for start, _ in items], {end for _, end in items}
+
+
+def _begins_line(text: str, pos: int) -> bool:
+    while pos > 0 and text[pos - 1] in " \t":
+        pos -= 1
+    return pos == 0 or text[pos - 1] in _LINE_BREAKS
 
 
 def _bullet_start(text: str, start: int) -> int:
