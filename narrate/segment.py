@@ -68,6 +68,14 @@ _SENTENCE_STARTERS = _words(
     Even Just Once According Asked"""
 )
 
+# After '"…!"' or '"…?"', a name and one of these verbs is the quote's attribution:
+# '"Are these your guarantees?" Beglaryan added.'
+_SPEECH_VERBS = _words(
+    """said says asked asks added adds wrote writes told tells replied replies shouted cried
+    exclaimed insisted warned tweeted posted continued explained declared noted recalled urged
+    argued demanded wondered"""
+)
+
 # Which kinds of next word start a new sentence, for each kind of stop.
 _ANY_NEXT = frozenset({"upper", "starter", "digit", "other"})
 _BREAKS_BEFORE: dict[str, frozenset[str]] = {
@@ -99,6 +107,8 @@ _TERMINAL = re.compile(
 # What follows a candidate: an opening bracket, or the first letter past quotes and dots.
 _NEXT = re.compile(r"""\s*+(?P<paren>\()?[\s.…"'“”‘’«»\[\]]*+(?P<ch>.)?""", re.S)
 _WORD = re.compile(r"[^\W\d_]+")
+_ATTRIBUTION = re.compile(r"\s++(?:[A-Z][\w'’.-]*\s+){1,3}(?P<verb>[a-z]+)")
+_QUOTES = frozenset("\"'”’»")
 _BULLETS = "•⁃▪‣◦●"
 # Always a new utterance: line breaks (as str.splitlines() knows them) and bullets.
 _LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
@@ -172,6 +182,14 @@ def _next_kind(text: str, pos: int, closed: bool) -> str:
     return "digit" if ch.isdigit() else "other"
 
 
+def _attributed(text: str, match: re.Match[str], kind: str) -> bool:
+    """Whether a quoted exclamation or question is followed by its attribution."""
+    if kind != "exclaim" or not _QUOTES.intersection(match.group("close")):
+        return False
+    found = _ATTRIBUTION.match(text, match.end(), match.end() + _LOOKAROUND)
+    return found is not None and found.group("verb") in _SPEECH_VERBS
+
+
 def _list_items(text: str) -> tuple[list[int], set[int]]:
     """Starts and ends of list markers: those that begin a line, and those in the middle
     of a line that belong to a numbered or lettered sequence ("1) … 2) …", "a. … b. …")."""
@@ -213,7 +231,8 @@ def _boundaries(text: str) -> list[int]:
         if m.end() in item_ends:
             continue
         following = _next_kind(text, m.end(), bool(m.group("close")))
-        if following in _BREAKS_BEFORE[_stop_kind(text, m)]:
+        kind = _stop_kind(text, m)
+        if following in _BREAKS_BEFORE[kind] and not _attributed(text, m, kind):
             cuts.append(m.end())
     return sorted(set(cuts))
 

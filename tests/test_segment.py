@@ -75,6 +75,8 @@ NEWS = [
     '"Really?" asked Rep. Lee. | He nodded.',
     'He asked, "Is it over?" | She shook her head.',
     'He said: "It is over." | Then he left.',
+    '"Are these your guarantees, Russia, U.S., EU!!!" Beglaryan added.',
+    '"Why now?" Gen. Tom Smith asked reporters. | "Why not?" | He left.',
     # U.S. and other initialisms
     "The U.S. State Department said it was concerned.",
     "Washington, the U.S. capital, responded.",
