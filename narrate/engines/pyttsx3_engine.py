@@ -7,14 +7,17 @@ loses and damages audio without saying so (measured, see issue 2): the first
 property change is still settling (rate falls back from 200 to 175 wpm, the next
 sentence comes out empty), it prints "Audio saved to …" on stdout and hard-codes
 22,050 Hz. So this module keeps pyttsx3's driver for set-up and properties but
-collects the audio itself: its own synth callback, ``espeak_Synchronize`` to wait until
-espeak is finished and idle, the rate re-checked before every sentence, and every
-callback event accounted for. One engine per process (espeak has one global callback).
+collects the audio itself: its own synth callback, which signals the end of each
+message (espeak's own ``espeak_Synchronize`` polls and costs ~16 ms a sentence, half of
+the synthesis time); the rate re-checked before every sentence; after any failure espeak
+is cancelled and drained before the retry. One engine per process (espeak has one global
+callback).
 """
 
 from __future__ import annotations
 
 import ctypes
+import threading
 from typing import Any, ClassVar
 
 from narrate.engines.base import VoiceInfo, VoiceSettings
@@ -50,7 +53,7 @@ class Pyttsx3Engine:
         self.sample_rate = int(self._es.dll.espeak_ng_GetSampleRate())
         self._chunks: list[bytes] = []
         self._words: list[tuple[int, int, int]] = []
-        self._finished = False
+        self._finished = threading.Event()
         self._apply_settings()
         # Keep a reference: ctypes callbacks must outlive every synthesis.
         self._es.SetSynthCallback(self._on_synth)
@@ -95,28 +98,33 @@ class Pyttsx3Engine:
     # -- synthesis --------------------------------------------------------------------
     def _on_synth(self, wav: Any, numsamples: int, events: Any) -> int:
         es = self._es
+        finished = False
         i = 0
         while events[i].type != es.EVENT_LIST_TERMINATED:
             event = events[i]
             if event.type == es.EVENT_WORD:
                 self._words.append((event.text_position, event.length, event.audio_position))
             elif event.type == es.EVENT_MSG_TERMINATED:
-                self._finished = True
+                finished = True
             i += 1
         if numsamples > 0:
             self._chunks.append(ctypes.string_at(wav, numsamples * 2))
+        if finished:  # after the last samples are kept
+            self._finished.set()
         return 0
 
     def _run_once(self, text: str) -> Clip | None:
         es = self._es
         if not self._settings_hold():
             self._apply_settings()
-        self._chunks, self._words, self._finished = [], [], False
+        self._chunks, self._words = [], []
+        self._finished.clear()
         if es.Synth(text.encode("utf-8"), flags=es.CHARS_UTF8) != es.EE_OK:
             return None
-        es.Synchronize()
-        if not self._finished or not self._settings_hold():
+        # A sentence takes espeak-ng well under 1 ms per character; allow far more.
+        if not self._finished.wait(timeout=10 + len(text) / 20) or not self._settings_hold():
             es.Cancel()
+            es.Synchronize()  # drain, so nothing of this attempt reaches the next one
             return None
         pcm = b"".join(self._chunks)
         clip = Clip(pcm=pcm, sample_rate=self.sample_rate)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +16,17 @@ from narrate.models import Document
 
 MAX_BYTES = 20 * 1024 * 1024
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+_HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|\?xml)", re.I | re.S
+)
+
+
+def looks_like_html(data: bytes) -> bool:
+    head = data[:2048]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", "ignore").encode("utf-8")
+    return bool(_HTML_START.match(head))
 
 
 def read_bytes(source: str, max_bytes: int = MAX_BYTES) -> bytes:
@@ -59,7 +72,14 @@ def parse_document(text: str, source: str, digest: str) -> Document:
 
 
 def read_document(source: str, max_bytes: int = MAX_BYTES) -> Document:
+    """A Document from a path or ``-``: HTML (by suffix, or sniffed on stdin), Markdown
+    or plain text."""
     data = read_bytes(source, max_bytes)
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = Path(source).suffix.lower() if source != "-" else ""
+    if suffix in HTML_SUFFIXES or (source == "-" and looks_like_html(data)):
+        from narrate.ingest.html import parse_html  # trafilatura is heavy: only for HTML
+
+        return parse_html(data, source, digest)
     name = "standard input" if source == "-" else source
-    text = decode_text(data, name)
-    return parse_document(text, source, hashlib.sha256(data).hexdigest())
+    return parse_document(decode_text(data, name), source, digest)
