@@ -65,6 +65,12 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
+def _sample(pid: int, stop: threading.Event, peaks: list[int]) -> None:
+    while not stop.is_set():
+        peaks[0] = max(peaks[0], _tree_rss_kb(pid))
+        stop.wait(0.01)
+
+
 def measure(commands: list[list[str]], env: dict[str, str] | None = None) -> Run:
     """Run ``commands`` one after another; wall, CPU and peak tree RSS over all of them."""
     wall = cpu = 0.0
@@ -75,13 +81,7 @@ def measure(commands: list[list[str]], env: dict[str, str] | None = None) -> Run
                                 env={**os.environ, **(env or {})})
         stop = threading.Event()
         peaks = [0]
-
-        def sample(pid: int = proc.pid) -> None:
-            while not stop.is_set():
-                peaks[0] = max(peaks[0], _tree_rss_kb(pid))
-                stop.wait(0.01)
-
-        sampler = threading.Thread(target=sample, daemon=True)
+        sampler = threading.Thread(target=_sample, args=(proc.pid, stop, peaks), daemon=True)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         stop.set()
@@ -142,10 +142,21 @@ def bench_article(name: str, article: Path, work: Path) -> dict:
     }
 
 
+def repeated(text: str, times: int) -> str:
+    """The article's body ``times`` over, with its scraped head and tail once (an author
+    box repeated mid-article would, rightly, drop everything after it)."""
+    lines = text.splitlines()
+    cut = next((n for n, line in enumerate(lines) if line.strip().lower() == "about the writer"), len(lines))
+    body, tail = lines[:cut], lines[cut:]
+    return "\n".join(body * times + tail) + "\n"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("article", nargs="?", type=Path, default=DEFAULT_ARTICLE)
-    parser.add_argument("--repeat", type=int, default=10, help="the long article is the sample this many times")
+    parser.add_argument("--repeat", type=int, default=10,
+                        help="the long article is the sample's body this many times")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     if not args.article.is_file():
@@ -154,7 +165,7 @@ def main() -> None:
         work = Path(tmp)
         long_article = work / f"article-x{args.repeat}.txt"
         text = args.article.read_text(encoding="utf-8")
-        long_article.write_text("\n\n".join([text] * args.repeat), encoding="utf-8")
+        long_article.write_text(repeated(text, args.repeat), encoding="utf-8")
         results = [bench_article("x1", args.article, work),
                    bench_article(f"x{args.repeat}", long_article, work)]
         help_run = measure([[*NARRATE, "--help"]])

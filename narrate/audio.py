@@ -8,7 +8,7 @@ accumulated so far, which is quadratic in the article's length).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,14 +35,16 @@ class Timeline:
     def duration_ms(self) -> float:
         return 1000.0 * self.frames / self.sample_rate
 
-    def shifted(self, ms: float) -> Timeline:
-        """The same timeline with every time ``ms`` later (an encoder's delay)."""
-        shift = round(ms)
+    def remapped(self, to_output: Callable[[int], int], duration_ms: float) -> Timeline:
+        """The same timeline with every time mapped by ``to_output`` (where an encoder
+        placed it) and the length the encoded file has."""
         return replace(
             self,
-            spans=tuple(Span(s.start_ms + shift, s.end_ms + shift) for s in self.spans),
+            frames=round(duration_ms * self.sample_rate / 1000),
+            spans=tuple(Span(to_output(s.start_ms), to_output(s.end_ms)) for s in self.spans),
             words=tuple(
-                tuple(Word(w.text, w.start_ms + shift, w.end_ms + shift) for w in ws) for ws in self.words
+                tuple(Word(w.text, to_output(w.start_ms), to_output(w.end_ms)) for w in ws)
+                for ws in self.words
             ),
         )
 

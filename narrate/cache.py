@@ -1,9 +1,11 @@
-"""Content-addressed clip cache: one file per utterance, verified on every read.
+"""The content-addressed cache: clips (one per spoken sentence and voice) and rendered
+pieces (encoded MP3 for one stretch of a narration), each verified on every read.
 
-The key covers everything that changes the sound: the engine's identity (name, version,
-voice, sample rate), the voice settings and the exact spoken text. Entries are written
-to a temporary file and renamed, so processes sharing the cache never see half an
-entry; a truncated or corrupted entry fails its checksum, is deleted and re-made.
+A clip's key covers everything that changes its sound: the engine's identity (name,
+version), the voice settings and the exact spoken text. A piece's key covers its PCM
+and every encoding setting. Entries are written to a temporary file and renamed, so
+processes sharing the cache never see half an entry; a truncated or corrupted entry
+fails its checksum, is deleted and re-made, never played.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import struct
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from narrate.models import Clip, Word
 
 MAGIC = b"NRC1"
 FORMAT_VERSION = 1
+KINDS = {"clips": ".clip", "pieces": ".piece"}
 
 
 def default_cache_dir() -> Path:
@@ -33,95 +37,111 @@ def default_cache_dir() -> Path:
 
 
 def clip_key(engine_identity: str, settings: object, spoken: str) -> str:
-    material = json.dumps(
-        [FORMAT_VERSION, engine_identity, repr(settings), spoken], ensure_ascii=False
-    )
+    material = json.dumps([FORMAT_VERSION, engine_identity, repr(settings), spoken], ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 class ClipCache:
-    """A directory of clips. ``ClipCache(None)`` is a cache that never holds anything."""
+    """A directory of verified entries. ``ClipCache(None)`` never holds anything."""
 
     def __init__(self, root: Path | None) -> None:
         self.root = root
 
-    def _path(self, key: str) -> Path:
+    def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
-        return self.root / "clips" / key[:2] / f"{key}.clip"
+        return self.root / kind / key[:2] / f"{key}{KINDS[kind]}"
 
-    def get(self, key: str) -> Clip | None:
+    # -- any entry: a JSON header and a payload ---------------------------------------
+    def get_entry(self, kind: str, key: str) -> tuple[dict[str, Any], bytes] | None:
         if self.root is None:
             return None
-        path = self._path(key)
+        path = self._path(kind, key)
         try:
             data = path.read_bytes()
         except OSError:
             return None
-        clip = _decode(data)
-        if clip is None:
+        entry = _unpack(data)
+        if entry is None:
             with contextlib.suppress(OSError):
                 path.unlink()
-        return clip
+        return entry
 
-    def put(self, key: str, clip: Clip) -> bool:
-        """Store ``clip``; False when the cache cannot be written (full disk, no rights)."""
+    def put_entry(self, kind: str, key: str, header: dict[str, Any], payload: bytes) -> bool:
+        """Store an entry; False when the cache cannot be written (full disk, no rights)."""
         if self.root is None:
             return False
-        path = self._path(key)
+        path = self._path(kind, key)
+        tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".clip")
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=KINDS[kind])
             with os.fdopen(fd, "wb") as out:
-                out.write(_encode(clip))
+                out.write(_pack(header, payload))
             os.replace(tmp, path)
         except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
             return False
         return True
 
-    def info(self) -> tuple[int, int]:
-        """(entries, bytes) held."""
-        if self.root is None or not (self.root / "clips").is_dir():
-            return 0, 0
-        files = list((self.root / "clips").glob("*/*.clip"))
+    # -- clips ------------------------------------------------------------------------
+    def get(self, key: str) -> Clip | None:
+        entry = self.get_entry("clips", key)
+        if entry is None:
+            return None
+        header, pcm = entry
+        try:
+            words = tuple(Word(**w) for w in header["words"])
+            return Clip(pcm, header["rate"], header["width"], header["channels"], words)
+        except (KeyError, TypeError):
+            return None
+
+    def put(self, key: str, clip: Clip) -> bool:
+        header = {
+            "rate": clip.sample_rate,
+            "width": clip.sample_width,
+            "channels": clip.channels,
+            "words": [asdict(w) for w in clip.words],
+        }
+        return self.put_entry("clips", key, header, clip.pcm)
+
+    # -- housekeeping -----------------------------------------------------------------
+    def _files(self, kind: str | None = None) -> list[Path]:
+        if self.root is None:
+            return []
+        kinds = [kind] if kind else list(KINDS)
+        return [f for k in kinds for f in (self.root / k).glob(f"*/*{KINDS[k]}")]
+
+    def info(self, kind: str | None = None) -> tuple[int, int]:
+        """(entries, bytes) held, of one kind or all."""
+        files = self._files(kind)
         return len(files), sum(f.stat().st_size for f in files)
 
     def clear(self) -> int:
         count = 0
-        if self.root is None or not (self.root / "clips").is_dir():
-            return 0
-        for f in (self.root / "clips").glob("*/*"):
+        for f in self._files():
             with contextlib.suppress(OSError):
                 f.unlink()
                 count += 1
         return count
 
 
-def _encode(clip: Clip) -> bytes:
-    header = json.dumps(
-        {
-            "rate": clip.sample_rate,
-            "width": clip.sample_width,
-            "channels": clip.channels,
-            "bytes": len(clip.pcm),
-            "sha256": hashlib.sha256(clip.pcm).hexdigest(),
-            "words": [asdict(w) for w in clip.words],
-        }
-    ).encode("utf-8")
-    return MAGIC + struct.pack("<I", len(header)) + header + clip.pcm
+def _pack(header: dict[str, Any], payload: bytes) -> bytes:
+    meta = dict(header, bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest())
+    blob = json.dumps(meta).encode("utf-8")
+    return MAGIC + struct.pack("<I", len(blob)) + blob + payload
 
 
-def _decode(data: bytes) -> Clip | None:
+def _unpack(data: bytes) -> tuple[dict[str, Any], bytes] | None:
     try:
         if data[:4] != MAGIC:
             return None
         (size,) = struct.unpack("<I", data[4:8])
         header = json.loads(data[8 : 8 + size])
-        pcm = data[8 + size :]
-        if len(pcm) != header["bytes"] or hashlib.sha256(pcm).hexdigest() != header["sha256"]:
+        payload = data[8 + size :]
+        if len(payload) != header["bytes"] or hashlib.sha256(payload).hexdigest() != header["sha256"]:
             return None
-        words = tuple(Word(**w) for w in header["words"])
-        return Clip(pcm, header["rate"], header["width"], header["channels"], words)
+        return header, payload
     except (ValueError, KeyError, TypeError, struct.error):
         return None

@@ -162,7 +162,8 @@ def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boi
     else:
         click.echo(f"{result.audio}  {_minutes(result.duration_ms)}  "
                    f"({result.utterances} utterances, {result.synthesized} synthesised, "
-                   f"{result.from_cache} from cache)")
+                   f"{result.from_cache} from cache, "
+                   f"{result.pieces[0]} of {result.pieces[1]} pieces encoded)")
 
 
 @cli.command()
@@ -275,10 +276,12 @@ def engines() -> None:
 
 @cli.group()
 def cache() -> None:
-    """The sentence cache: one verified clip per spoken sentence and voice.
+    """The cache: one verified clip per spoken sentence and voice, and the encoded
+    pieces of recent narrations.
 
     It lives in $NARRATE_CACHE_DIR, else $XDG_CACHE_HOME/narrate (~/.cache/narrate).
-    Editing one sentence of an article re-synthesises only that sentence.
+    Editing one sentence of an article re-synthesises only that sentence and
+    re-encodes only the minute of audio around it.
     """
 
 
@@ -288,8 +291,9 @@ def cache_info() -> None:
     from narrate.cache import ClipCache, default_cache_dir
 
     root = default_cache_dir()
-    entries, size = ClipCache(root).info()
-    click.echo(f"{root}  {entries} clips, {size / 1_000_000:.1f} MB")
+    cache = ClipCache(root)
+    clips, pieces, (_, size) = cache.info("clips")[0], cache.info("pieces")[0], cache.info()
+    click.echo(f"{root}  {clips} clips, {pieces} encoded pieces, {size / 1_000_000:.1f} MB")
 
 
 @cache.command("clear")
@@ -299,7 +303,7 @@ def cache_clear() -> None:
 
     root = default_cache_dir()
     removed = ClipCache(root).clear()
-    click.echo(f"{root}  removed {removed} clips")
+    click.echo(f"{root}  removed {removed} entries")
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ class Result:
     synthesized: int
     from_cache: int
     skipped: bool = False  # already up to date: nothing was made
+    pieces: tuple[int, int] = (0, 0)  # audio pieces (encoded this time, all)
 
 
 def load_document(source: str, keep_boilerplate: bool = False) -> Document:
@@ -92,4 +93,4 @@ def narrate_file(
 
     done = render(script, settings, dest, fmt, fingerprint=stamp, progress=progress)
     return Result(done.audio, done.files, done.manifest, done.duration_ms, len(script.utterances),
-                  done.synthesized, done.from_cache)
+                  done.synthesized, done.from_cache, pieces=done.pieces)

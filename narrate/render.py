@@ -37,6 +37,7 @@ class Rendered:
     duration_ms: float
     synthesized: int
     from_cache: int
+    pieces: tuple[int, int]  # audio pieces (encoded this time, all)
 
 
 def _publisher_disclaimer(settings: Settings, voice: Clip) -> Clip:
@@ -96,9 +97,9 @@ def render(
         written = write_outputs(
             script, timeline, settings, dest, fmt,
             engine_identity=synth.identity(), has_disclaimer=disclaimer.enabled,
-            jobs=max(1, jobs), fingerprint=fingerprint,
+            jobs=max(1, jobs), fingerprint=fingerprint, cache=synth.cache,
         )
     return Rendered(
         written.audio, written.files, written.manifest, timeline.duration_ms,
-        synth.stats.synthesized, synth.stats.from_cache,
+        synth.stats.synthesized, synth.stats.from_cache, written.pieces,
     )

@@ -38,6 +38,23 @@ def test_editing_one_sentence_resynthesises_exactly_that_sentence(tmp_path: Path
     assert any("five decades" in u["written"] for u in manifest["utterances"])
 
 
+def test_an_edit_in_a_long_article_re_encodes_only_its_own_piece(tmp_path: Path) -> None:
+    body = ARTICLE.splitlines()[2:-2]
+    parts = [f"Part {n}.\n" + "\n".join(body) for n in ("one", "two", "three", "four")]
+    src = tmp_path / "long.txt"
+    src.write_text("\n\n".join(parts), encoding="utf-8")
+    first = run_narrate(str(src), "-o", str(tmp_path / "l.mp3"))
+    assert first.returncode == 0, first.stderr
+    total = int(first.stdout.split(" of ")[1].split()[0])
+    assert total >= 3 and f"{total} of {total} pieces encoded" in first.stdout
+    src.write_text(src.read_text(encoding="utf-8").replace("Part three.", "Part three, revised."),
+                   encoding="utf-8")
+    second = run_narrate(str(src), "-o", str(tmp_path / "l.mp3"))
+    assert second.returncode == 0, second.stderr
+    assert counts(second.stdout)[0] == 1
+    assert f"1 of {total} pieces encoded" in second.stdout
+
+
 def test_unchanged_rerun_is_skipped_and_force_remakes(tmp_path: Path) -> None:
     out = tmp_path / "r.mp3"
     assert run_narrate(str(DATA / "reservoir.txt"), "-o", str(out)).returncode == 0
@@ -64,6 +81,8 @@ def test_changed_settings_or_damaged_output_are_not_up_to_date(tmp_path: Path) -
 def test_a_damaged_cache_entry_is_remade_not_played(tmp_path: Path, fresh_cache: Path) -> None:
     assert run_narrate(str(DATA / "reservoir.txt"), "-o", str(tmp_path / "a.mp3")).returncode == 0
     entries = sorted(fresh_cache.rglob("*.clip"))
+    for piece in fresh_cache.rglob("*.piece"):  # so the audio is really made again
+        piece.unlink()
     assert len(entries) == 10
     entries[0].write_bytes(entries[0].read_bytes()[:-500])  # truncated
     data = bytearray(entries[1].read_bytes())
@@ -97,8 +116,8 @@ def test_cache_info_and_clear(tmp_path: Path, fresh_cache: Path) -> None:
     info = run_narrate("cache", "info")
     assert info.returncode == 0 and "10 clips" in info.stdout and str(fresh_cache) in info.stdout
     cleared = run_narrate("cache", "clear")
-    assert cleared.returncode == 0 and "removed 10 clips" in cleared.stdout
-    assert "0 clips" in run_narrate("cache", "info").stdout
+    assert cleared.returncode == 0 and "removed" in cleared.stdout
+    assert "0 clips, 0 encoded pieces" in run_narrate("cache", "info").stdout
 
 
 def test_help_and_script_do_not_load_the_audio_stack() -> None:

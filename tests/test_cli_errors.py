@@ -107,7 +107,8 @@ def test_unknown_engine_and_voice_are_usage_errors(tmp_path: Path) -> None:
     src.write_bytes(ARTICLE)
     out = tmp_path / "out"
     result = run_narrate(str(src), "--engine", "nope", "-o", f"{out}/")
-    assert_clean_failure(result, "unknown engine 'nope'; available engines: espeak, festival, flite", out, code=2)
+    known = "unknown engine 'nope'; available engines: espeak, festival, flite"
+    assert_clean_failure(result, known, out, code=2)
     result = run_narrate(str(src), "--voice", "xx-nonsense", "--no-cache", "-o", f"{out}/")
     assert_clean_failure(result, "unknown voice 'xx-nonsense'", out, code=2)
 

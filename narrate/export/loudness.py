@@ -12,6 +12,7 @@ loudnorm filter 7.6 s a pass; this costs ~0.3 s plus the levelling pass.)
 
 from __future__ import annotations
 
+import math
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -53,6 +54,49 @@ def parse_summary(stderr: str) -> Loudness:
         return None if match is None else float(match.group(1).replace("-inf", "-120"))
 
     return Loudness(number(integrated) or -120.0, number(peak), number(lra))
+
+
+# Momentary loudness every 100 ms over 400 ms: exactly BS.1770's gating blocks (75 %
+# overlap), so the integrated loudness of pieces measured apart is computed exactly
+# from their blocks together.
+BLOCKS = "ebur128=metadata=1:framelog=verbose{peak},ametadata=mode=print:key=lavfi.r128.M"
+_BLOCK = re.compile(r"\[Parsed_ametadata_(\d+) @ [^\]]*\] lavfi\.r128\.M=(-?[\d.]+|-inf)")
+
+
+def parse_blocks(stderr: str) -> list[list[float]]:
+    """The block loudness printed by each BLOCKS meter, in filter-graph order."""
+    found: dict[int, list[float]] = {}
+    for match in _BLOCK.finditer(stderr):
+        value = match.group(2)
+        found.setdefault(int(match.group(1)), []).append(-200.0 if value == "-inf" else float(value))
+    return [found[index] for index in sorted(found)]
+
+
+def integrated(blocks: list[float]) -> float:
+    """BS.1770 integrated loudness from gating-block loudness: absolute gate at −70
+    LUFS, relative gate 10 LU under the mean of the rest."""
+    audible = [b for b in blocks if b > SILENT]
+    if not audible:
+        return SILENT - 50
+    relative = _mean_loudness(audible) - 10
+    return _mean_loudness([b for b in audible if b > relative])
+
+
+def _mean_loudness(blocks: list[float]) -> float:
+    return 10 * math.log10(sum(10 ** (b / 10) for b in blocks) / len(blocks))
+
+
+_SUMMARY = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:")
+
+
+def parse_summaries(stderr: str) -> list[Loudness]:
+    """Every ebur128 summary in one ffmpeg log, in the order the meters appear in the
+    filter graph (ffmpeg prints them in whatever order it tears the graph down, and a
+    graph configured twice prints an empty summary first: the last one counts)."""
+    found = list(_SUMMARY.finditer(stderr))
+    ends = [m.start() for m in found[1:]] + [len(stderr)]
+    last = {int(m.group(1)): stderr[m.start() : end] for m, end in zip(found, ends, strict=True)}
+    return [parse_summary(last[index]) for index in sorted(last)]
 
 
 def measure_file(pcm_path: Path, rate: int, filters: str | None = None) -> Loudness:

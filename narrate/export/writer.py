@@ -9,12 +9,14 @@ from pathlib import Path
 
 from narrate import __version__
 from narrate.audio import Timeline
+from narrate.cache import ClipCache
 from narrate.config import Settings
 from narrate.export import loudness as levels
 from narrate.export import manifest as manifests
 from narrate.export.captions import Cue, to_srt, to_vtt
-from narrate.export.encode import encode_mp3_parallel, encode_pcm, mp3_delay_ms
+from narrate.export.encode import encode_pcm
 from narrate.export.formats import Format
+from narrate.export.pieces import render_mp3, time_map
 from narrate.export.staging import Staging
 from narrate.export.tags import (
     Chapter,
@@ -35,6 +37,7 @@ class Written:
     audio: Path
     files: tuple[Path, ...]
     manifest: Path
+    pieces: tuple[int, int] = (1, 1)  # (encoded this time, all)
 
 
 def chapters_for(script: Script, timeline: Timeline, has_disclaimer: bool) -> list[Chapter]:
@@ -71,15 +74,23 @@ def write_outputs(
     engine_identity: str,
     has_disclaimer: bool,
     fingerprint: str,
+    cache: ClipCache,
     jobs: int = 2,
 ) -> Written:
     out = settings.output
     rate = fmt.rate(out.sample_rate)
-    gain, before = levels.gain_for(timeline.path, timeline.sample_rate, out.loudness)
-    levelled = timeline.path.with_suffix(".levelled")
-    measured = levels.level(timeline.path, timeline.sample_rate, gain, levelled, rate)
-    if fmt.name == "mp3":  # a joined MP3 has no LAME tag: decoders keep the priming delay
-        timeline = timeline.shifted(mp3_delay_ms(rate))
+    rendered = None
+    if fmt.name == "mp3":
+        rendered = render_mp3(timeline, cache, target_lufs=out.loudness, out_rate=rate,
+                              bitrate=out.bitrate, jobs=jobs)
+        gain, input_lufs, measured = rendered.gain_db, rendered.input_lufs, rendered.output
+        timeline = timeline.remapped(time_map(rendered, timeline.sample_rate, rate),
+                                     1000 * rendered.decoded_frames / rate)
+    else:
+        gain, before = levels.gain_for(timeline.path, timeline.sample_rate, out.loudness)
+        input_lufs = before.integrated_lufs
+        levelled = timeline.path.with_suffix(".levelled")
+        measured = levels.level(timeline.path, timeline.sample_rate, gain, levelled, rate)
     chapters = chapters_for(script, timeline, has_disclaimer)
     provenance = {
         "narrate": __version__,
@@ -95,16 +106,13 @@ def write_outputs(
             metadata = staging.write_text(
                 dest.with_suffix(".ffmeta"), ffmetadata(tags, with_chapters=fmt.name not in VORBIS)
             )
-        if fmt.name == "mp3":
-            scale = rate / timeline.sample_rate
-            encode_mp3_parallel(
-                levelled, rate, levelled.stat().st_size // 2,
-                [round(s * scale) for s in timeline.seams], audio_tmp,
-                bitrate=out.bitrate, jobs=jobs,
-            )
+        if rendered is not None:
+            with audio_tmp.open("wb") as handle:
+                for chunk in rendered.chunks:
+                    handle.write(chunk)
         else:
             encode_pcm(levelled, rate, audio_tmp, fmt, bitrate=out.bitrate, metadata=metadata)
-        levelled.unlink()
+            levelled.unlink()
         if fmt.name == "mp3":
             write_id3(audio_tmp, tags)
         elif fmt.name == "m4a" and out.cover is not None:
@@ -144,11 +152,11 @@ def write_outputs(
             files={kind: path.name for kind, path in sidecars.items()},
             loudness={
                 "target_lufs": out.loudness,
-                "input_lufs": before.integrated_lufs,
+                "input_lufs": round(input_lufs, 2),
                 "gain_db": round(gain, 2),
                 "integrated_lufs": measured.integrated_lufs,
-                "sample_peak_dbfs": measured.peak_db,
-                "range_lu": measured.range_lu,
+                # MP3: true peak of an excerpt after the codec; others: sample peak
+                ("true_peak_dbtp" if rendered is not None else "sample_peak_dbfs"): measured.peak_db,
             },
             chapters=[{"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms} for c in chapters],
         )
@@ -156,4 +164,5 @@ def write_outputs(
             staging.forget(metadata)
         staging.write_text(manifest_path, manifests.dumps(record))
         staging.commit()
-    return Written(dest, (dest, *sidecars.values(), manifest_path), manifest_path)
+    pieces = (rendered.encoded, len(rendered.chunks)) if rendered is not None else (1, 1)
+    return Written(dest, (dest, *sidecars.values(), manifest_path), manifest_path, pieces)
