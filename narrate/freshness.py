@@ -20,11 +20,30 @@ from narrate import __version__
 from narrate.config import Settings
 
 
-def fingerprint(source_sha256: str, settings: Settings, keep_boilerplate: bool) -> str:
+def settings_fingerprint(settings: Settings, keep_boilerplate: bool) -> str:
+    """Everything but the article that shapes an output."""
     # How the work is done (worker count, cache use) does not change what is made.
     shaping = replace(settings, jobs=None, cache=True)
-    material = json.dumps([__version__, source_sha256, repr(shaping), keep_boilerplate])
+    material = json.dumps([__version__, repr(shaping), keep_boilerplate])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def fingerprint(source_sha256: str, settings: Settings, keep_boilerplate: bool) -> str:
+    material = json.dumps([source_sha256, settings_fingerprint(settings, keep_boilerplate)])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def previous_loudness(dest: Path, settings_stamp: str) -> dict[str, float] | None:
+    """The loudness record of the output at ``dest`` if the same settings made it: an
+    edited article keeps its gain, and so the audio pieces the edit did not touch."""
+    try:
+        manifest = json.loads(dest.with_suffix(".json").read_text(encoding="utf-8"))
+        if manifest.get("settings_fingerprint") != settings_stamp:
+            return None
+        loudness = manifest["loudness"]
+        return {k: float(loudness[k]) for k in ("input_lufs", "gain_db", "integrated_lufs", "true_peak_dbtp")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _sha256(path: Path) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from narrate.config import Settings
 from narrate.errors import InputError
 from narrate.export.formats import FORMATS, Format, format_for
-from narrate.freshness import fingerprint, up_to_date
+from narrate.freshness import fingerprint, previous_loudness, settings_fingerprint, up_to_date
 from narrate.ingest import read_document
 from narrate.models import Document, Script
 from narrate.naming import slugify
@@ -91,6 +91,8 @@ def narrate_file(
     script = script_for(doc, settings)
     from narrate.render import render
 
-    done = render(script, settings, dest, fmt, fingerprint=stamp, progress=progress)
+    shaped = settings_fingerprint(settings, keep_boilerplate)
+    done = render(script, settings, dest, fmt, stamps=(stamp, shaped),
+                  previous=None if force else previous_loudness(dest, shaped), progress=progress)
     return Result(done.audio, done.files, done.manifest, done.duration_ms, len(script.utterances),
                   done.synthesized, done.from_cache, pieces=done.pieces)

@@ -40,13 +40,20 @@ class Rendered:
     pieces: tuple[int, int]  # audio pieces (encoded this time, all)
 
 
-def _publisher_disclaimer(settings: Settings, voice: Clip) -> Clip:
-    """The publisher's recording, levelled to the loudness of the narrating voice."""
+def _publisher_disclaimer(settings: Settings, voice: list[Clip]) -> Clip:
+    """The publisher's recording, levelled to the loudness of the narrating voice (its
+    first sentences, up to ~20 s)."""
     path = settings.disclaimer.clip
     assert path is not None
-    clip = audio.load_recording(path, voice.sample_rate)
-    reference = levels.measure(voice.pcm, voice.sample_rate)
-    own = levels.measure(clip.pcm, voice.sample_rate)
+    rate = voice[0].sample_rate
+    clip = audio.load_recording(path, rate)
+    sample: list[bytes] = []
+    for spoken in voice:
+        if sum(map(len, sample)) > 2 * rate * 20:
+            break
+        sample.append(spoken.pcm)
+    reference = levels.measure(b"".join(sample), rate)
+    own = levels.measure(clip.pcm, rate)
     if own.integrated_lufs <= levels.SILENT or reference.integrated_lufs <= levels.SILENT:
         return clip
     gain = reference.integrated_lufs - own.integrated_lufs
@@ -59,9 +66,13 @@ def render(
     dest: Path,
     fmt: Format,
     *,
-    fingerprint: str,
+    stamps: tuple[str, str],
+    previous: dict[str, float] | None = None,
     progress: Progress | None = None,
 ) -> Rendered:
+    """Narrate ``script`` into ``dest``. ``stamps`` are the fingerprints of the inputs
+    (source and settings) and of the settings alone; ``previous`` the loudness record of
+    the output this one replaces, if the same settings made it."""
     ffmpeg()  # fail before the work if ffmpeg is missing
     ensure_folder(dest.parent)
     cache = ClipCache(default_cache_dir() if settings.cache else None)
@@ -86,7 +97,7 @@ def render(
         if spoken_disclaimer:
             parts = itertools.chain([(synth.clip(keys[0]), settings.pauses.disclaimer)], parts)
         elif disclaimer.enabled:
-            opening = _publisher_disclaimer(settings, synth.clip(narration[0]))
+            opening = _publisher_disclaimer(settings, [synth.clip(k) for k in narration[:8]])
             parts = itertools.chain([(opening, settings.pauses.disclaimer)], parts)
         if progress:
             progress("assembling", 0, 1)
@@ -97,7 +108,7 @@ def render(
         written = write_outputs(
             script, timeline, settings, dest, fmt,
             engine_identity=synth.identity(), has_disclaimer=disclaimer.enabled,
-            jobs=max(1, jobs), fingerprint=fingerprint, cache=synth.cache,
+            jobs=max(1, jobs), stamps=stamps, previous=previous, cache=synth.cache,
         )
     return Rendered(
         written.audio, written.files, written.manifest, timeline.duration_ms,

@@ -32,6 +32,7 @@ from narrate.models import Clip
 
 Progress = Callable[[int, int], None]
 RETRIES = 3
+IN_PROCESS_MAX = 2
 CHARS_PER_WORD = 6.0  # letters plus a space: espeak-ng speaks ~20 chars/s at 200 wpm
 
 
@@ -193,7 +194,9 @@ class Synthesizer:
     def _synthesize_missing(self, items: list[tuple[str, str]]) -> Iterator[str]:
         if not items:
             return
-        if self.jobs == 0:
+        # A worker costs a process start and an engine load (~0.2 s): for an edit or two,
+        # this process speaks them itself (spawned workers come later if ever needed).
+        if self.jobs == 0 or (len(items) <= IN_PROCESS_MAX and self._pool is None):
             yield from self._in_process(items)
         else:
             yield from self._in_workers(items)

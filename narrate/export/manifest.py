@@ -59,7 +59,7 @@ def build(
     *,
     engine_identity: str,
     has_disclaimer: bool,
-    fingerprint: str,
+    stamps: tuple[str, str],
     audio: dict[str, Any],
     files: dict[str, str],
     loudness: dict[str, Any],
@@ -82,7 +82,8 @@ def build(
     return {
         "schema": SCHEMA,
         "narrate_version": __version__,
-        "fingerprint": fingerprint,
+        "fingerprint": stamps[0],
+        "settings_fingerprint": stamps[1],
         "source": {
             "path": doc.source,
             "title": doc.title,

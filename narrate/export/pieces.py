@@ -19,22 +19,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from narrate.audio import Timeline
 from narrate.cache import ClipCache
 from narrate.export import loudness as levels
 from narrate.export.encode import ffmpeg_output, raw_input
 
-PIECE_SECONDS = 60
+PIECE_SECONDS = 40
 LAME_DELAY = 1105
 MP3_FRAME = 1152
 GAIN_STEP_DB = 0.1  # gains are rounded, so an edit elsewhere leaves other pieces cached
 TRIAL_STEP_DB = 0.5
+RETRIAL_DB = 1.0  # a trial this far from the gain is measured again
+STICKY_DB = 0.25  # an edit moving the input loudness less than this keeps the last gain
 EXPECTED_LOSS_DB = 2.0
-EXCERPT_SECONDS = 30
+EXCERPT_SECONDS = 20
 
 
 @dataclass(frozen=True)
@@ -102,13 +106,24 @@ def _mp3_args(out_rate: int, bitrate: str) -> list[str]:
             "-b:a", bitrate, "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1"]
 
 
-def _encode(pcm: bytes, rate: int, gain_db: float, out_rate: int, bitrate: str) -> Encoded:
-    mp3, _ = ffmpeg_output(
-        [*raw_input(rate), "-af", f"{levels.chain(gain_db)},aresample={out_rate}:resampler=soxr",
-         *_mp3_args(out_rate, bitrate)],
-        "encode mp3", stdin=pcm,
-    )
-    return Encoded(mp3, mp3_frames(mp3) * MP3_FRAME)
+def _encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: int, bitrate: str
+            ) -> list[Encoded]:
+    """Level and encode ``pieces`` with one ffmpeg process (each its own LAME stream):
+    starting ffmpeg costs ~80 ms, as much as encoding fifteen seconds of speech."""
+    with tempfile.TemporaryDirectory(prefix="narrate-pieces-") as scratch:
+        args: list[str] = []
+        for n, piece in enumerate(pieces):
+            source = Path(scratch) / f"{n}.pcm"
+            source.write_bytes(timeline.read(piece.start, piece.stop))
+            args += raw_input(timeline.sample_rate, str(source))
+        chain = f"{levels.chain(gain_db)},aresample={out_rate}:resampler=soxr"
+        graph = ";".join(f"[{n}:a]{chain}[o{n}]" for n in range(len(pieces)))
+        args += ["-filter_complex", graph]
+        for n in range(len(pieces)):
+            args += ["-map", f"[o{n}]", *_mp3_args(out_rate, bitrate)[:-1], str(Path(scratch) / f"{n}.mp3")]
+        ffmpeg_output(args, "encode mp3")
+        encoded = [(Path(scratch) / f"{n}.mp3").read_bytes() for n in range(len(pieces))]
+    return [Encoded(mp3, mp3_frames(mp3) * MP3_FRAME) for mp3 in encoded]
 
 
 _BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
@@ -139,6 +154,37 @@ class Rendered:
     encoded: int = 0  # pieces encoded this time (the rest came from the cache)
 
 
+def _plain(timeline: Timeline, pieces: list[Piece], cache: ClipCache, pool: ThreadPoolExecutor
+           ) -> list[list[float]]:
+    """Each piece's gating blocks as it is, from the cache where it can. Metering many
+    pieces one process each costs a process start apiece, so when most are missing the
+    whole timeline is metered at once and its blocks dealt out to the pieces (a block
+    belongs to the piece its 400 ms window ends in; cuts lie in silence)."""
+    rate = timeline.sample_rate
+    keys = [_key("plain", timeline.read(p.start, p.stop), rate) for p in pieces]
+    found: list[list[float] | None] = []
+    for key in keys:
+        entry = cache.get_entry("pieces", key)
+        found.append(list(entry[0]["blocks"]) if entry is not None else None)
+    missing = [n for n, blocks in enumerate(found) if blocks is None]
+    if len(missing) > 2:
+        _, log = ffmpeg_output([*raw_input(rate, str(timeline.path)), "-af", levels.BLOCKS.format(peak=""),
+                                "-f", "null", "-"], "measure loudness")
+        blocks = levels.parse_blocks(log)[0]
+        step = rate // 10  # a block every 100 ms
+        for n in missing:
+            piece = pieces[n]
+            found[n] = blocks[(piece.start + step - 1) // step : (piece.stop + step - 1) // step]
+    else:
+        for n, blocks in zip(missing, pool.map(
+                lambda n: _plain_blocks(timeline.read(pieces[n].start, pieces[n].stop), rate), missing),
+                strict=True):
+            found[n] = blocks
+    for n in missing:
+        cache.put_entry("pieces", keys[n], {"blocks": found[n]}, b"")
+    return [blocks or [] for blocks in found]
+
+
 def excerpt(timeline: Timeline, seconds: float = EXCERPT_SECONDS) -> Piece:
     """About ``seconds`` from the middle of the narration, from pause to pause."""
     rate, seams = timeline.sample_rate, list(timeline.seams)
@@ -152,10 +198,11 @@ def excerpt(timeline: Timeline, seconds: float = EXCERPT_SECONDS) -> Piece:
 
 def render_mp3(
     timeline: Timeline, cache: ClipCache, *, target_lufs: float, out_rate: int, bitrate: str, jobs: int,
-    progress: Callable[[int, int], None] | None = None,
+    previous: dict[str, float] | None = None, progress: Callable[[int, int], None] | None = None,
 ) -> Rendered:
     """Measure, level and encode every piece (cached ones are reused); the MP3 bytes of
-    each piece in order and where each starts in the decoded output."""
+    each piece in order and where each starts in the decoded output. ``previous`` is
+    the loudness record of the last rendering of this output with the same settings."""
     pieces = cut(timeline)
     rate = timeline.sample_rate
 
@@ -169,48 +216,76 @@ def render_mp3(
         cache.put_entry("pieces", key, header, b"")
         return header
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        plain = list(pool.map(
-            lambda p: cached("plain", p, lambda pcm: {"blocks": _plain_blocks(pcm, rate)}), pieces
-        ))
-        input_i = levels.integrated([b for entry in plain for b in entry["blocks"]])
-        gain, loss, peak = 0.0, 0.0, None
-        if input_i > levels.SILENT:
-            # What the limiter and codec take is measured on an excerpt at a trial gain near
-            # the answer (they usually take ~2 dB), rounded so that an edit elsewhere keeps
-            # the reading cached.
-            trial = round((target_lufs - input_i + EXPECTED_LOSS_DB) / TRIAL_STEP_DB) * TRIAL_STEP_DB
-            reading = cached("trip", excerpt(timeline),
-                             lambda pcm: _round_trip(pcm, rate, trial, out_rate, bitrate),
-                             trial, out_rate, bitrate)
-            loss = reading["loss_db"]
-            gain = min(levels.MAX_GAIN_DB, target_lufs - input_i + loss)
-            gain = round(gain / GAIN_STEP_DB) * GAIN_STEP_DB
-            peak = reading["true_peak_db"] + min(0.0, gain - trial)
-        done, fresh = [0], [0]
+    def trip(trial: float) -> dict:
+        return cached("trip", excerpt(timeline), lambda pcm: _round_trip(pcm, rate, trial, out_rate, bitrate),
+                      trial, out_rate, bitrate)
 
-        def encoded(piece: Piece) -> Encoded:
-            pcm = timeline.read(piece.start, piece.stop)
-            key = _key("mp3", pcm, rate, f"{gain:.2f}", out_rate, bitrate)
+    def encoded(gain: float) -> list[tuple[Encoded, bool]]:
+        """Every piece at ``gain`` (and whether it had to be encoded now): cached ones from
+        the cache, the rest in one ffmpeg per core."""
+        keys = [_key("mp3", timeline.read(p.start, p.stop), rate, f"{gain:.2f}", out_rate, bitrate)
+                for p in pieces]
+        found: list[tuple[Encoded, bool] | None] = []
+        for key in keys:
             entry = cache.get_entry("pieces", key)
-            if entry is not None:
-                result = Encoded(entry[1], entry[0]["decoded_frames"])
-            else:
-                fresh[0] += 1
-                result = _encode(pcm, rate, gain, out_rate, bitrate)
-                cache.put_entry("pieces", key, {"decoded_frames": result.decoded_frames}, result.mp3)
-            done[0] += 1
-            if progress:
-                progress(done[0], len(pieces))
-            return result
+            found.append((Encoded(entry[1], entry[0]["decoded_frames"]), False) if entry else None)
+        missing = [n for n, hit in enumerate(found) if hit is None]
+        batches = [missing[k :: max(1, jobs)] for k in range(max(1, jobs))]
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as encoders:
+            made = encoders.map(
+                lambda batch: _encode(timeline, [pieces[n] for n in batch], gain, out_rate, bitrate),
+                [b for b in batches if b],
+            )
+            for batch, results in zip([b for b in batches if b], made, strict=True):
+                for n, result in zip(batch, results, strict=True):
+                    found[n] = (result, True)
+                    cache.put_entry("pieces", keys[n], {"decoded_frames": result.decoded_frames}, result.mp3)
+        return [hit for hit in found if hit is not None]
 
-        results = list(pool.map(encoded, pieces))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        # The excerpt's round trip runs alongside the pieces' meters, at a trial gain
+        # for a typical voice; it is repeated at the right gain only when that is far off.
+        # After an edit, the pieces are encoded at the last gain alongside the meters too.
+        typical = target_lufs - levels.TYPICAL_INPUT_LUFS + EXPECTED_LOSS_DB
+        early = pool.submit(trip, typical) if previous is None else None
+        hopeful = pool.submit(encoded, previous["gain_db"]) if previous else None
+        input_i = levels.integrated([b for blocks in _plain(timeline, pieces, cache, pool) for b in blocks])
+        gain, loss, peak = 0.0, 0.0, None
+        if previous is not None and abs(input_i - previous["input_lufs"]) < STICKY_DB:
+            # An edit barely moves the loudness: keep the last gain, so every piece the
+            # edit did not touch is still in the cache.
+            gain, loss = previous["gain_db"], previous["input_lufs"] + previous["gain_db"] - previous[
+                "integrated_lufs"]
+            peak = previous.get("true_peak_dbtp")
+            assert hopeful is not None
+            outcomes = hopeful.result()
+        else:
+            if input_i > levels.SILENT:
+                # What the limiter and codec take is measured on an excerpt at a trial
+                # gain near the answer (they usually take ~2 dB).
+                reading = early.result() if early is not None else trip(typical)
+                trial = typical
+                if abs(target_lufs - input_i + reading["loss_db"] - trial) > RETRIAL_DB:
+                    trial = round((target_lufs - input_i + reading["loss_db"]) / TRIAL_STEP_DB)
+                    trial *= TRIAL_STEP_DB
+                    reading = trip(trial)
+                loss = reading["loss_db"]
+                gain = min(levels.MAX_GAIN_DB, target_lufs - input_i + loss)
+                gain = round(gain / GAIN_STEP_DB) * GAIN_STEP_DB
+                peak = reading["true_peak_db"] + min(0.0, gain - trial)
+            if hopeful is not None:
+                hopeful.result()  # let it finish: its pieces are cached under the old gain
+            outcomes = encoded(gain)
+    results = [result for result, _ in outcomes]
+    fresh = sum(1 for _, new in outcomes if new)
+    if progress:
+        progress(len(pieces), len(pieces))
     offsets, position = [], 0
     for piece, result in zip(pieces, results, strict=True):
         offsets.append((piece.start, position + LAME_DELAY, piece.stop))
         position += result.decoded_frames
     output = levels.Loudness(round(input_i + gain - loss, 2), peak, None)
-    return Rendered([r.mp3 for r in results], offsets, gain, input_i, output, position, fresh[0])
+    return Rendered([r.mp3 for r in results], offsets, gain, input_i, output, position, fresh)
 
 
 def time_map(rendered: Rendered, in_rate: int, out_rate: int) -> Callable[[int], int]:

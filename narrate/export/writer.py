@@ -73,8 +73,9 @@ def write_outputs(
     *,
     engine_identity: str,
     has_disclaimer: bool,
-    fingerprint: str,
+    stamps: tuple[str, str],
     cache: ClipCache,
+    previous: dict[str, float] | None = None,
     jobs: int = 2,
 ) -> Written:
     out = settings.output
@@ -82,7 +83,7 @@ def write_outputs(
     rendered = None
     if fmt.name == "mp3":
         rendered = render_mp3(timeline, cache, target_lufs=out.loudness, out_rate=rate,
-                              bitrate=out.bitrate, jobs=jobs)
+                              bitrate=out.bitrate, jobs=jobs, previous=previous)
         gain, input_lufs, measured = rendered.gain_db, rendered.input_lufs, rendered.output
         timeline = timeline.remapped(time_map(rendered, timeline.sample_rate, rate),
                                      1000 * rendered.decoded_frames / rate)
@@ -138,7 +139,7 @@ def write_outputs(
             script, timeline, settings,
             engine_identity=engine_identity,
             has_disclaimer=has_disclaimer,
-            fingerprint=fingerprint,
+            stamps=stamps,
             audio={
                 "path": dest.name,
                 "format": fmt.name,
