@@ -39,6 +39,8 @@ RETRIAL_DB = 1.0  # a trial this far from the gain is measured again
 STICKY_DB = 0.25  # an edit moving the input loudness less than this keeps the last gain
 EXPECTED_LOSS_DB = 2.0
 EXCERPT_SECONDS = 20
+BATCH = 4
+JOBS_GUESS = 2  # meter runs when most pieces are new
 
 
 @dataclass(frozen=True)
@@ -168,13 +170,27 @@ def _plain(timeline: Timeline, pieces: list[Piece], cache: ClipCache, pool: Thre
         found.append(list(entry[0]["blocks"]) if entry is not None else None)
     missing = [n for n, blocks in enumerate(found) if blocks is None]
     if len(missing) > 2:
-        _, log = ffmpeg_output([*raw_input(rate, str(timeline.path)), "-af", levels.BLOCKS.format(peak=""),
-                                "-f", "null", "-"], "measure loudness")
-        blocks = levels.parse_blocks(log)[0]
+        # Contiguous runs of pieces, one meter process per core, each reading its run.
+        runs = [missing[k * len(missing) // JOBS_GUESS : (k + 1) * len(missing) // JOBS_GUESS]
+                for k in range(JOBS_GUESS)]
         step = rate // 10  # a block every 100 ms
-        for n in missing:
-            piece = pieces[n]
-            found[n] = blocks[(piece.start + step - 1) // step : (piece.stop + step - 1) // step]
+
+        def meter_run(run: list[int]) -> None:
+            first, last = pieces[run[0]], pieces[run[-1]]
+            start_s, length_s = first.start / rate, (last.stop - first.start) / rate
+            window = ["-ss", f"{start_s:.6f}", "-t", f"{length_s:.6f}"]
+            _, log = ffmpeg_output(
+                ["-f", "s16le", "-ar", str(rate), "-ac", "1", *window, "-i", str(timeline.path),
+                 "-af", levels.BLOCKS.format(peak=""), "-f", "null", "-"],
+                "measure loudness",
+            )
+            blocks = levels.parse_blocks(log)[0]
+            for n in run:
+                piece = pieces[n]
+                found[n] = blocks[(piece.start - first.start + step - 1) // step :
+                                  (piece.stop - first.start + step - 1) // step]
+
+        list(pool.map(meter_run, [run for run in runs if run]))
     else:
         for n, blocks in zip(missing, pool.map(
                 lambda n: _plain_blocks(timeline.read(pieces[n].start, pieces[n].stop), rate), missing),
@@ -230,7 +246,9 @@ def render_mp3(
             entry = cache.get_entry("pieces", key)
             found.append((Encoded(entry[1], entry[0]["decoded_frames"]), False) if entry else None)
         missing = [n for n, hit in enumerate(found) if hit is None]
-        batches = [missing[k :: max(1, jobs)] for k in range(max(1, jobs))]
+        # Up to BATCH pieces per process: a start saved per piece, without one huge graph.
+        count = max(max(1, jobs), -(-len(missing) // BATCH))
+        batches = [missing[k::count] for k in range(count)]
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as encoders:
             made = encoders.map(
                 lambda batch: _encode(timeline, [pieces[n] for n in batch], gain, out_rate, bitrate),
