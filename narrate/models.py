@@ -33,6 +33,7 @@ class Document:
     url: str | None = None
     source: str = "-"
     source_sha256: str = ""
+    encoding: str = "utf-8"  # of the source bytes, as read (or detected)
     dropped: tuple[tuple[str, str], ...] = ()  # (text, reason) removed as boilerplate
 
 

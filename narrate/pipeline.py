@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from narrate.config import Settings
 from narrate.errors import InputError
@@ -37,8 +38,8 @@ class Result:
     pieces: tuple[int, int] = (0, 0)  # audio pieces (encoded this time, all)
 
 
-def load_document(source: str, keep_boilerplate: bool = False) -> Document:
-    return drop_boilerplate(read_document(source), keep=keep_boilerplate)
+def load_document(source: str, keep_boilerplate: bool = False, encoding: str = "utf-8") -> Document:
+    return drop_boilerplate(read_document(source, encoding=encoding), keep=keep_boilerplate)
 
 
 def script_for(doc: Document, settings: Settings) -> Script:
@@ -77,10 +78,27 @@ def narrate_file(
     progress: Progress | None = None,
     keep_boilerplate: bool = False,
     force: bool = False,
+    encoding: str = "utf-8",
 ) -> Result:
     """Narrate ``source`` (a path or ``-``) to ``output``; skip it when ``output`` is
     already up to date with the same source and settings (unless ``force``)."""
-    doc = load_document(source, keep_boilerplate)
+    doc = load_document(source, keep_boilerplate, encoding)
+    return narrate_document(doc, settings, output, progress=progress,
+                            keep_boilerplate=keep_boilerplate, force=force)
+
+
+def narrate_document(
+    doc: Document,
+    settings: Settings,
+    output: str | Path | None = None,
+    *,
+    progress: Progress | None = None,
+    keep_boilerplate: bool = False,
+    force: bool = False,
+    synthesizer: Any = None,
+) -> Result:
+    """Narrate a Document already read (see ``narrate_file``). ``synthesizer`` is a
+    running narrate.synthesis.Synthesizer to share (a batch keeps one for all items)."""
     dest, fmt = output_path(doc, settings, output)
     settings = replace(settings, output=replace(settings.output, format=fmt.name))
     stamp = fingerprint(doc.source_sha256, settings, keep_boilerplate)
@@ -92,7 +110,7 @@ def narrate_file(
     from narrate.render import render
 
     shaped = settings_fingerprint(settings, keep_boilerplate)
-    done = render(script, settings, dest, fmt, stamps=(stamp, shaped),
+    done = render(script, settings, dest, fmt, stamps=(stamp, shaped), synthesizer=synthesizer,
                   previous=None if force else previous_loudness(dest, shaped), progress=progress)
     return Result(done.audio, done.files, done.manifest, done.duration_ms, len(script.utterances),
                   done.synthesized, done.from_cache, pieces=done.pieces)

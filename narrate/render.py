@@ -7,6 +7,7 @@ re-run) start fast.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tempfile
@@ -40,6 +41,13 @@ class Rendered:
     pieces: tuple[int, int]  # audio pieces (encoded this time, all)
 
 
+def synthesizer_for(settings: Settings, shared: bool = False) -> Synthesizer:
+    """A Synthesizer for these settings (the clip cache unless --no-cache)."""
+    jobs = settings.jobs if settings.jobs is not None else (os.cpu_count() or 1)
+    cache = ClipCache(default_cache_dir() if settings.cache else None)
+    return Synthesizer(settings.engine, settings.voice, jobs=jobs, cache=cache, shared=shared)
+
+
 def _publisher_disclaimer(settings: Settings, voice: list[Clip]) -> Clip:
     """The publisher's recording, levelled to the loudness of the narrating voice (its
     first sentences, up to ~20 s)."""
@@ -69,13 +77,13 @@ def render(
     stamps: tuple[str, str],
     previous: dict[str, float] | None = None,
     progress: Progress | None = None,
+    synthesizer: Synthesizer | None = None,
 ) -> Rendered:
     """Narrate ``script`` into ``dest``. ``stamps`` are the fingerprints of the inputs
     (source and settings) and of the settings alone; ``previous`` the loudness record of
     the output this one replaces, if the same settings made it."""
     ffmpeg()  # fail before the work if ffmpeg is missing
     ensure_folder(dest.parent)
-    cache = ClipCache(default_cache_dir() if settings.cache else None)
     disclaimer = settings.disclaimer
     spoken_disclaimer = disclaimer.enabled and disclaimer.clip is None
     texts = [u.spoken for u in script.utterances]
@@ -87,8 +95,9 @@ def render(
             progress("synthesising", done, total)
 
     jobs = settings.jobs if settings.jobs is not None else (os.cpu_count() or 1)
-    with Synthesizer(settings.engine, settings.voice, jobs=jobs, cache=cache) as synth, \
-            tempfile.TemporaryDirectory(prefix="narrate-") as scratch:
+    with contextlib.ExitStack() as stack:
+        synth = synthesizer or stack.enter_context(synthesizer_for(settings))
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="narrate-"))
         keys = synth.synthesize(texts, on_clip)
         narration = keys[1:] if spoken_disclaimer else keys
         parts: Iterator[tuple[Clip, int]] = (

@@ -20,6 +20,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,10 @@ Progress = Callable[[int, int], None]
 RETRIES = 3
 IN_PROCESS_MAX = 2
 CHARS_PER_WORD = 6.0  # letters plus a space: espeak-ng speaks ~20 chars/s at 200 wpm
+
+
+class WorkerLost(EngineError):
+    """A worker hung or died: the pool is gone with it."""
 
 
 @dataclass
@@ -112,7 +117,11 @@ class Synthesizer:
         jobs: int | None = None,
         cache: ClipCache | None = None,
         timeout_s: float = 120.0,
+        shared: bool = False,
     ) -> None:
+        """``shared``: one Synthesizer serves many articles from several threads (a
+        batch): all ``jobs`` workers start at once and stay, and one article's failure
+        leaves the workers to the others."""
         self.engine_name = engine_name
         self.settings = settings
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -126,6 +135,8 @@ class Synthesizer:
         self._engine_cls = engine_class(engine_name)
         self._local: Engine | None = None
         self._pool: cf.ProcessPoolExecutor | None = None
+        self.shared = shared
+        self._lock = threading.Lock()
 
     def identity(self) -> str:
         return self._engine_cls.identity(self.settings)
@@ -196,7 +207,7 @@ class Synthesizer:
             return
         # A worker costs a process start and an engine load (~0.2 s): for an edit or two,
         # this process speaks them itself (spawned workers come later if ever needed).
-        if self.jobs == 0 or (len(items) <= IN_PROCESS_MAX and self._pool is None):
+        if self.jobs == 0 or (len(items) <= IN_PROCESS_MAX and self._pool is None and not self.shared):
             yield from self._in_process(items)
         else:
             yield from self._in_workers(items)
@@ -221,22 +232,26 @@ class Synthesizer:
             text=text,
         )
 
+    def _workers(self, wanted: int) -> cf.ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = cf.ProcessPoolExecutor(
+                    max_workers=max(1, self.jobs if self.shared else min(self.jobs, wanted)),
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_init,
+                    initargs=(self.engine_name, self.settings, str(self.cache.root)),
+                )
+            return self._pool
+
     def _in_workers(self, items: list[tuple[str, str]]) -> Iterator[str]:
-        if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(
-                max_workers=max(1, min(self.jobs, len(items))),
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_init,
-                initargs=(self.engine_name, self.settings, str(self.cache.root)),
-            )
-        pool = self._pool
+        pool = self._workers(len(items))
         pending = {pool.submit(_worker_synthesize, text, key): (key, text, 1) for key, text in items}
         try:
             while pending:
                 done, _ = cf.wait(pending, timeout=self.timeout_s, return_when=cf.FIRST_COMPLETED)
                 if not done:
                     text = pending[next(iter(pending))][1]
-                    raise EngineError(
+                    raise WorkerLost(
                         f"the engine did not answer within {self.timeout_s:.0f} s for: {text[:100]!r}",
                         text=text,
                     )
@@ -250,6 +265,12 @@ class Synthesizer:
                         pending[pool.submit(_worker_synthesize, text, key)] = (key, text, attempt + 1)
                     else:
                         raise self._unusable(text)
+        except EngineError as exc:
+            # A hung or dead worker takes the pool with it; a sentence the engine cannot
+            # speak does not (in a batch the other articles go on).
+            if not self.shared or isinstance(exc, WorkerLost):
+                self._kill_pool()
+            raise
         except BaseException:
             self._kill_pool()
             raise
@@ -261,6 +282,6 @@ class Synthesizer:
         except NarrateError:
             raise
         except cf.process.BrokenProcessPool as exc:
-            raise EngineError(f"an engine worker died while speaking: {text[:100]!r}") from exc
+            raise WorkerLost(f"an engine worker died while speaking: {text[:100]!r}") from exc
         except Exception:  # the engine's own failure: retried, then reported by the caller
             return None

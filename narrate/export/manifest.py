@@ -92,6 +92,7 @@ def build(
             "date": doc.date,
             "url": doc.url,
             "sha256": doc.source_sha256,
+            "encoding": doc.encoding,
         },
         "settings": {
             "profile": settings.profile,

@@ -5,6 +5,7 @@ crash or a full disk leave no half-written file at the destination."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -25,6 +26,26 @@ def ensure_folder(folder: Path) -> None:
         raise OutputError(f"cannot write to {folder}: permission denied")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(dest: Path) -> None:
+    """Delete temporary files for ``dest`` left by a process that was killed (their
+    names carry its PID); a live writer's files are left alone."""
+    for leftover in dest.parent.glob(f".{glob.escape(dest.name)}.*.part"):
+        pid = leftover.name[len(dest.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
 class Staging:
     """Temporary files for a set of destinations, renamed together by ``commit``.
 
@@ -36,8 +57,9 @@ class Staging:
 
     def path_for(self, dest: Path) -> Path:
         ensure_folder(dest.parent)
+        remove_stale(dest)
         try:
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.{os.getpid()}.", suffix=".part")
         except OSError as exc:
             raise OutputError(f"cannot write to {dest.parent}: {exc.strerror}") from None
         os.close(fd)

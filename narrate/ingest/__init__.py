@@ -6,10 +6,11 @@ import codecs
 import hashlib
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from narrate.errors import InputError
-from narrate.ingest.decode import decode_text
+from narrate.ingest.decode import decode
 from narrate.ingest.markdown import looks_like_markdown, parse_markdown
 from narrate.ingest.text import paragraphs
 from narrate.models import Document
@@ -71,15 +72,18 @@ def parse_document(text: str, source: str, digest: str) -> Document:
     return Document(title=None, blocks=tuple(paragraphs(text)), source=source, source_sha256=digest)
 
 
-def read_document(source: str, max_bytes: int = MAX_BYTES) -> Document:
+def read_document(source: str, max_bytes: int = MAX_BYTES, encoding: str = "utf-8") -> Document:
     """A Document from a path or ``-``: HTML (by suffix, or sniffed on stdin), Markdown
-    or plain text."""
+    or plain text. ``encoding``: "utf-8" (strict: anything else is an error that says
+    where), "auto" (UTF-8, else detected), or a codec name."""
     data = read_bytes(source, max_bytes)
     digest = hashlib.sha256(data).hexdigest()
     suffix = Path(source).suffix.lower() if source != "-" else ""
     if suffix in HTML_SUFFIXES or (source == "-" and looks_like_html(data)):
-        from narrate.ingest.html import parse_html  # trafilatura is heavy: only for HTML
+        from narrate.ingest.html import read_html  # trafilatura is heavy: only for HTML
 
-        return parse_html(data, source, digest)
+        article = read_html(data, source, digest)
+        return replace(article.document, encoding=article.encoding)
     name = "standard input" if source == "-" else source
-    return parse_document(decode_text(data, name), source, digest)
+    text, used = decode(data, name, encoding)
+    return replace(parse_document(text, source, digest), encoding=used)

@@ -28,11 +28,13 @@ from html.parser import HTMLParser as _StdlibParser
 
 import lxml.html
 import trafilatura
-from charset_normalizer import from_bytes
 from lxml import etree
 
 from narrate.errors import InputError
-from narrate.ingest.decode import looks_binary
+from narrate.ingest.decode import detect, looks_binary
+from narrate.ingest.decode import display_name as _display
+from narrate.ingest.decode import legacy_name as _legacy_name
+from narrate.ingest.decode import try_decode as _try_decode
 from narrate.models import Block, Document
 
 _BOMS = (
@@ -49,7 +51,6 @@ _META_CHARSET = re.compile(
 # WHATWG: these labels mean windows-1252 in every browser; C1 bytes in a "Latin-1" page are
 # curly quotes and dashes, not control characters.
 _WINDOWS_1252_LABELS = {"iso8859-1", "ascii", "latin-1", "cp819", "iso-ir-100", "l1", "us-ascii"}
-_DISPLAY = {"iso8859-1": "iso-8859-1", "utf-8-sig": "utf-8"}
 
 # What may come before the DOCTYPE; matched at the start only (one attempt, linear time).
 _PROLOG = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*", re.DOTALL)
@@ -166,7 +167,8 @@ def decode_html(data: bytes, name: str) -> DecodedHtml:
     text = _try_decode(data, "utf-8")
     if text is not None:
         return DecodedHtml(text, "utf-8", "utf-8")
-    return _detect(data, name)
+    text, encoding = detect(data, name, "HTML page")
+    return DecodedHtml(text, encoding, "detected")
 
 
 def _declared_codec(head: bytes) -> str | None:
@@ -182,41 +184,6 @@ def _declared_codec(head: bytes) -> str | None:
         return "cp1252"
     # A page that says UTF-16 but has no BOM was (as browsers assume) saved as something else.
     return None if codec.startswith(("utf-16", "utf-32")) else codec
-
-
-def _legacy_name(codec: str, data: bytes) -> str:
-    """A "Latin-1" page is read as windows-1252; it is reported as ISO-8859-1 when the two agree."""
-    if codec == "cp1252" and not re.search(rb"[\x80-\x9f]", data):
-        return "iso-8859-1" if re.search(rb"[\xa0-\xff]", data) else "ascii"
-    return _display(codec)
-
-
-def _try_decode(data: bytes, codec: str) -> str | None:
-    try:
-        return data.decode(codec)
-    except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; WHATWG maps them to the C1 controls, as Latin-1 does.
-        return data.decode("latin-1") if codec == "cp1252" else None
-
-
-def _detect(data: bytes, name: str) -> DecodedHtml:
-    best = from_bytes(data[:200_000]).best()
-    if best is None:
-        raise InputError(f"{name}: cannot tell which text encoding this HTML page uses; convert it to UTF-8")
-    text = _try_decode(data, best.encoding)
-    if text is None:
-        raise InputError(f"{name} is not valid {_display(best.encoding)} text; convert it to UTF-8")
-    # The web's commonest legacy encoding wins a tie: same text, more likely label.
-    if best.encoding != "cp1252" and _try_decode(data, "cp1252") == text:
-        return DecodedHtml(text, _legacy_name("cp1252", data), "detected")
-    return DecodedHtml(text, _display(best.encoding), "detected")
-
-
-def _display(codec: str) -> str:
-    name = codecs.lookup(codec).name
-    if re.fullmatch(r"cp125\d", name):
-        return "windows-" + name[2:]
-    return _DISPLAY.get(name, name)
 
 
 # --- text → safe tree ---------------------------------------------------------------------
