@@ -220,13 +220,14 @@ class BatchOptions:
     keep_boilerplate: bool = False
 
 
-def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: Any) -> Row:
+def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: Any,
+                 hints: dict[str, float]) -> Row:
     row = Row(item.label, str(item.dest))
     try:
         doc = drop_boilerplate(item.load(), keep=options.keep_boilerplate)
         row.encoding = doc.encoding
         result = narrate_document(doc, settings, item.dest, keep_boilerplate=options.keep_boilerplate,
-                                  force=options.force, synthesizer=synth)
+                                  force=options.force, synthesizer=synth, hints=hints)
         row.status = "skipped" if result.skipped else "done"
         row.duration_s = round(result.duration_ms / 1000, 1)
     except NarrateError as err:
@@ -248,11 +249,12 @@ def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: Bat
     stop = threading.Event()
     lock = threading.Lock()
     synth = synthesizer_for(settings, shared=True)
+    hints: dict[str, float] = {}  # one voice, one codec: the limiter's and codec's share
 
     def work(index: int) -> None:
         if stop.is_set():
             return
-        row = _narrate_one(items[index], settings, options, synth)
+        row = _narrate_one(items[index], settings, options, synth, hints)
         with lock:
             report.rows[index] = row
             report.wall_s = time.monotonic() - started
@@ -261,7 +263,10 @@ def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: Bat
             if progress:
                 progress(row, report)
 
-    with synth, ThreadPoolExecutor(max_workers=max(1, min(options.jobs, len(items)))) as pool:
+    # One article more than cores in flight: while one waits on ffmpeg or the engine,
+    # another has Python work to do.
+    in_flight = options.jobs + 1 if options.jobs > 1 else 1
+    with synth, ThreadPoolExecutor(max_workers=max(1, min(in_flight, len(items)))) as pool:
         for future in [pool.submit(work, n) for n in range(len(items))]:
             future.result()
     report.wall_s = time.monotonic() - started

@@ -96,9 +96,11 @@ def narrate_document(
     keep_boilerplate: bool = False,
     force: bool = False,
     synthesizer: Any = None,
+    hints: dict[str, float] | None = None,
 ) -> Result:
     """Narrate a Document already read (see ``narrate_file``). ``synthesizer`` is a
-    running narrate.synthesis.Synthesizer to share (a batch keeps one for all items)."""
+    running narrate.synthesis.Synthesizer to share, ``hints`` a loudness record to share
+    (a batch keeps one of each for all its articles)."""
     dest, fmt = output_path(doc, settings, output)
     settings = replace(settings, output=replace(settings.output, format=fmt.name))
     stamp = fingerprint(doc.source_sha256, settings, keep_boilerplate)
@@ -110,7 +112,7 @@ def narrate_document(
     from narrate.render import render
 
     shaped = settings_fingerprint(settings, keep_boilerplate)
-    done = render(script, settings, dest, fmt, stamps=(stamp, shaped), synthesizer=synthesizer,
+    done = render(script, settings, dest, fmt, stamps=(stamp, shaped), synthesizer=synthesizer, hints=hints,
                   previous=None if force else previous_loudness(dest, shaped), progress=progress)
     return Result(done.audio, done.files, done.manifest, done.duration_ms, len(script.utterances),
                   done.synthesized, done.from_cache, pieces=done.pieces)

@@ -78,6 +78,7 @@ def render(
     previous: dict[str, float] | None = None,
     progress: Progress | None = None,
     synthesizer: Synthesizer | None = None,
+    hints: dict[str, float] | None = None,
 ) -> Rendered:
     """Narrate ``script`` into ``dest``. ``stamps`` are the fingerprints of the inputs
     (source and settings) and of the settings alone; ``previous`` the loudness record of
@@ -117,7 +118,7 @@ def render(
         written = write_outputs(
             script, timeline, settings, dest, fmt,
             engine_identity=synth.identity(), has_disclaimer=disclaimer.enabled,
-            jobs=max(1, jobs), stamps=stamps, previous=previous, cache=synth.cache,
+            jobs=max(1, jobs), stamps=stamps, previous=previous, cache=synth.cache, hints=hints,
         )
     return Rendered(
         written.audio, written.files, written.manifest, timeline.duration_ms,

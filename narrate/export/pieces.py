@@ -215,10 +215,13 @@ def excerpt(timeline: Timeline, seconds: float = EXCERPT_SECONDS) -> Piece:
 def render_mp3(
     timeline: Timeline, cache: ClipCache, *, target_lufs: float, out_rate: int, bitrate: str, jobs: int,
     previous: dict[str, float] | None = None, progress: Callable[[int, int], None] | None = None,
+    hints: dict[str, float] | None = None,
 ) -> Rendered:
     """Measure, level and encode every piece (cached ones are reused); the MP3 bytes of
     each piece in order and where each starts in the decoded output. ``previous`` is
-    the loudness record of the last rendering of this output with the same settings."""
+    the loudness record of the last rendering of this output with the same settings;
+    ``hints`` a record shared by the articles of a batch (one voice, one codec): the
+    limiter's and codec's share measured once serves the articles after it."""
     pieces = cut(timeline)
     rate = timeline.sample_rate
 
@@ -265,7 +268,8 @@ def render_mp3(
         # for a typical voice; it is repeated at the right gain only when that is far off.
         # After an edit, the pieces are encoded at the last gain alongside the meters too.
         typical = target_lufs - levels.TYPICAL_INPUT_LUFS + EXPECTED_LOSS_DB
-        early = pool.submit(trip, typical) if previous is None else None
+        known = hints if hints and "loss_db" in hints else None
+        early = pool.submit(trip, typical) if previous is None and known is None else None
         hopeful = pool.submit(encoded, previous["gain_db"]) if previous else None
         input_i = levels.integrated([b for blocks in _plain(timeline, pieces, cache, pool) for b in blocks])
         gain, loss, peak = 0.0, 0.0, None
@@ -281,13 +285,18 @@ def render_mp3(
             if input_i > levels.SILENT:
                 # What the limiter and codec take is measured on an excerpt at a trial
                 # gain near the answer (they usually take ~2 dB).
-                reading = early.result() if early is not None else trip(typical)
-                trial = typical
+                if known is not None:
+                    reading, trial = known, known["trial"]
+                else:
+                    reading = early.result() if early is not None else trip(typical)
+                    trial = typical
                 if abs(target_lufs - input_i + reading["loss_db"] - trial) > RETRIAL_DB:
                     trial = round((target_lufs - input_i + reading["loss_db"]) / TRIAL_STEP_DB)
                     trial *= TRIAL_STEP_DB
                     reading = trip(trial)
                 loss = reading["loss_db"]
+                if hints is not None and known is None:
+                    hints.update(loss_db=loss, true_peak_db=reading["true_peak_db"], trial=trial)
                 gain = min(levels.MAX_GAIN_DB, target_lufs - input_i + loss)
                 gain = round(gain / GAIN_STEP_DB) * GAIN_STEP_DB
                 peak = reading["true_peak_db"] + min(0.0, gain - trial)

@@ -76,6 +76,7 @@ def write_outputs(
     stamps: tuple[str, str],
     cache: ClipCache,
     previous: dict[str, float] | None = None,
+    hints: dict[str, float] | None = None,
     jobs: int = 2,
 ) -> Written:
     out = settings.output
@@ -83,7 +84,7 @@ def write_outputs(
     rendered = None
     if fmt.name == "mp3":
         rendered = render_mp3(timeline, cache, target_lufs=out.loudness, out_rate=rate,
-                              bitrate=out.bitrate, jobs=jobs, previous=previous)
+                              bitrate=out.bitrate, jobs=jobs, previous=previous, hints=hints)
         gain, input_lufs, measured = rendered.gain_db, rendered.input_lufs, rendered.output
         timeline = timeline.remapped(time_map(rendered, timeline.sample_rate, rate),
                                      1000 * rendered.decoded_frames / rate)
