@@ -85,6 +85,18 @@ def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def text_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--lexicon", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Pronunciation lexicon (.tsv or .toml), over the profile's; repeatable."),
+        click.option("--skip-acronym-asides", is_flag=True,
+                     help='Don\'t read "(CSTO)" after "Collective Security Treaty Organization".'),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def build_settings(**flags: Any) -> Any:
     from narrate.config import load_profile, override
 
@@ -114,6 +126,7 @@ def cli() -> None:
 @click.option("-o", "--output", metavar="PATH",
               help="Audio file to write, or a folder (ending in /). Default: output/<slug-of-title>.mp3")
 @voice_options
+@text_options
 @click.option("--disclaimer-clip", type=click.Path(path_type=Path), metavar="FILE",
               help="Open with this recording (any format ffmpeg reads) instead of the spoken disclaimer.")
 @click.option("--disclaimer-text", metavar="TEXT", help="Words of the spoken disclaimer.")
@@ -172,25 +185,78 @@ def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boi
 @cli.command()
 @click.argument("source", metavar="ARTICLE")
 @click.option("--raw", is_flag=True, help="The sentences as written, before normalisation.")
+@click.option("--explain", is_flag=True,
+              help="Also show what was dropped as boilerplate and why, and each sentence as written.")
 @click.option("--keep-boilerplate", is_flag=True, help="Keep scraped boilerplate.")
+@click.option("--encoding", default="utf-8", show_default=True, metavar="NAME|auto",
+              help="Text encoding of the article.")
 @click.option("--profile", default="default", show_default=True, metavar="NAME|PATH",
               help="Voice profile (its lexicons and utterance length apply).")
-def script(source: str, raw: bool, keep_boilerplate: bool, profile: str) -> None:
+@text_options
+def script(source: str, raw: bool, explain: bool, keep_boilerplate: bool, encoding: str, profile: str,
+           **flags: Any) -> None:
     """Print what would be said: one utterance per line (ARTICLE may be -).
 
     \b
-      narrate script article.txt         # the spoken text
-      narrate script --raw article.txt   # the sentences as written
+      narrate script article.txt             # the spoken text
+      narrate script --raw article.txt       # the sentences as written
+      narrate script --explain page.html     # and what was dropped, and why
     """
-    from narrate.config import load_profile
-    from narrate.pipeline import load_script
+    from narrate.pipeline import load_document, script_for
 
     try:
-        result = load_script(source, load_profile(profile), keep_boilerplate)
+        settings = build_settings(profile=profile, **flags)
+        doc = load_document(source, keep_boilerplate, encoding)
+        result = script_for(doc, settings)
     except NarrateError as err:
         _fail(err)
+    if explain:
+        for text, reason in doc.dropped:
+            click.echo(f"# dropped ({reason}): {' '.join(text.split())[:160]}")
     for utterance in result.utterances:
+        if explain:
+            click.echo(f"# {utterance.kind}: {utterance.written}")
         click.echo(utterance.written if raw else utterance.spoken)
+
+
+@cli.command()
+@click.argument("source", metavar="ARTICLE")
+@click.option("--encoding", default="utf-8", show_default=True, metavar="NAME|auto",
+              help="Text encoding of the article.")
+@click.option("--profile", default="default", show_default=True, metavar="NAME|PATH",
+              help="Voice profile (its lexicons and voice apply).")
+@text_options
+def check(source: str, encoding: str, profile: str, **flags: Any) -> None:
+    """List what the voice is likely to mispronounce, with lexicon entries to fix it.
+
+    Names and long words espeak-ng reads by rule rather than from its dictionary,
+    and anything the text front end left unread. Each line gives where it is and a
+    suggested lexicon line (the word and espeak-ng's phonemes, ready to edit):
+
+    \b
+      narrate check article.txt > fixes.tsv   # edit, then:
+      narrate article.txt --lexicon fixes.tsv
+    """
+    from narrate.check import check as find
+    from narrate.ingest import read_bytes
+    from narrate.ingest.decode import decode
+    from narrate.pipeline import load_document, script_for
+    from narrate.script import lexicon_for
+
+    try:
+        settings = build_settings(profile=profile, **flags)
+        doc = load_document(source, encoding=encoding)
+        text = decode(read_bytes(source), source, encoding)[0] if source != "-" else ""
+        found = find(script_for(doc, settings), text, known=[w for w, _ in lexicon_for(settings).entries],
+                     voice=settings.voice.voice or "en-us")
+    except NarrateError as err:
+        _fail(err)
+    if not found:
+        click.echo("# nothing likely to be mispronounced")
+    for item in found:
+        click.echo(f"# line {item.line}: {item.word} — {item.reason}")
+        if item.suggestion:
+            click.echo(item.suggestion)
 
 
 @cli.command()
@@ -319,6 +385,7 @@ def cache_clear() -> None:
               help="JSON Lines: one article per line with id and text, html or path "
                    "(plus title, author, date, url, publication).")
 @voice_options
+@text_options
 @click.option("--format", "format_", metavar="FMT", help="mp3 (default), m4a, ogg, opus, wav or flac.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), metavar="N",
               help="Articles and engine workers at once (default: one per core).")

@@ -55,6 +55,8 @@ class Settings:
     disclaimer: Disclaimer = field(default_factory=Disclaimer)
     output: Output = field(default_factory=Output)
     max_utterance_chars: int = 300
+    lexicons: tuple[Path, ...] = ()  # over the shipped default, later files win
+    read_acronym_asides: bool = True  # "Collective Security Treaty Organization (CSTO)": read "(CSTO)"
     jobs: int | None = None  # None: one worker per core
     cache: bool = True
 
@@ -116,6 +118,7 @@ def load_profile(name_or_path: str = "default") -> Settings:
         output_data["cover"] = (path.parent / output_data["cover"]).resolve()
     output = _section(Output, output_data, f"{path} [output]")
     engine = data.pop("engine", "pyttsx3")
+    lexicons = tuple((path.parent / p).resolve() for p in data.pop("lexicons", []))
     rest = _section(_Rest, data, str(path))
     return Settings(
         profile=path.stem,
@@ -125,12 +128,15 @@ def load_profile(name_or_path: str = "default") -> Settings:
         disclaimer=disclaimer,
         output=output,
         max_utterance_chars=rest.max_utterance_chars,
+        read_acronym_asides=rest.read_acronym_asides,
+        lexicons=lexicons,
     )
 
 
 @dataclass(frozen=True)
 class _Rest:
     max_utterance_chars: int = 300
+    read_acronym_asides: bool = True
 
 
 def override(settings: Settings, **flags: Any) -> Settings:
@@ -155,4 +161,8 @@ def override(settings: Settings, **flags: Any) -> Settings:
         },
     )
     rest = {k: v for k, v in flags.items() if v is not None and k in {"engine", "jobs", "cache"}}
+    if flags.get("lexicon"):
+        rest["lexicons"] = settings.lexicons + tuple(Path(p) for p in flags["lexicon"])
+    if flags.get("skip_acronym_asides"):
+        rest["read_acronym_asides"] = False
     return replace(settings, voice=voice, disclaimer=disclaimer, output=output, **rest)

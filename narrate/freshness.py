@@ -24,7 +24,8 @@ def settings_fingerprint(settings: Settings, keep_boilerplate: bool) -> str:
     """Everything but the article that shapes an output."""
     # How the work is done (worker count, cache use) does not change what is made.
     shaping = replace(settings, jobs=None, cache=True)
-    material = json.dumps([__version__, repr(shaping), keep_boilerplate])
+    lexicons = [_sha256(p) if p.is_file() else "missing" for p in settings.lexicons]
+    material = json.dumps([__version__, repr(shaping), lexicons, keep_boilerplate])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

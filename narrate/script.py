@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
 
 from narrate import segment
 from narrate.config import Settings
@@ -15,6 +17,7 @@ from narrate.ingest.text import take_title
 from narrate.models import Block, Document, Script, Utterance
 from narrate.normalize import normalize
 from narrate.normalize.boilerplate import classify, strip_inline
+from narrate.normalize.lexicon import Lexicon, default_lexicon, load_lexicon
 
 _SPEAKABLE = re.compile(r"[^\W\d_]", re.UNICODE)
 END_PAUSE_MS = 600
@@ -44,11 +47,49 @@ def drop_boilerplate(doc: Document, keep: bool = False) -> Document:
     return replace(doc, blocks=tuple(kept), dropped=tuple(dropped))
 
 
-def _block_utterances(block: Block, settings: Settings) -> list[tuple[str, str, tuple[int, int]]]:
+def lexicon_for(settings: Settings) -> Lexicon:
+    """The shipped lexicon, then the profile's, then --lexicon files: later ones win."""
+    return _lexicon_layers(tuple((p, _mtime(p)) for p in settings.lexicons))
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0  # load_lexicon will say what is wrong with it
+
+
+@lru_cache(maxsize=8)
+def _lexicon_layers(layers: tuple[tuple[Path, float], ...]) -> Lexicon:
+    lexicon = default_lexicon()
+    for path, _ in layers:
+        lexicon = lexicon.merge(load_lexicon(path))
+    return lexicon
+
+
+# "Collective Security Treaty Organization (CSTO)": the initials in brackets repeat the
+# words before them.
+_ACRONYM_ASIDE = re.compile(r"((?:\b[A-Z][\w'-]*\s+(?:(?:of|the|and|for|on|in)\s+)*){2,8})\(([A-Z]{2,8})\)")
+
+
+def skip_acronym_asides(text: str) -> str:
+    """Drop "(CSTO)" after the words it abbreviates; keep brackets that add something."""
+
+    def drop(match: re.Match[str]) -> str:
+        words = [w for w in match.group(1).split() if w[0].isupper()]
+        initials = "".join(w[0] for w in words)
+        return match.group(1).rstrip() if match.group(2) in initials else match.group(0)
+
+    return _ACRONYM_ASIDE.sub(drop, text)
+
+
+def _block_utterances(block: Block, settings: Settings, lexicon: Lexicon
+                      ) -> list[tuple[str, str, tuple[int, int]]]:
     found = []
     for start, end in segment.split(block.text, settings.max_utterance_chars):
         written = block.text[start:end]
-        spoken = normalize(written)
+        reading = written if settings.read_acronym_asides else skip_acronym_asides(written)
+        spoken = normalize(reading, lexicon)
         if _SPEAKABLE.search(spoken):
             found.append((written, spoken.strip(), (block.start + start, block.start + end)))
     return found
@@ -61,13 +102,14 @@ def spoken_form(text: str) -> str:
 
 def build_script(doc: Document, settings: Settings) -> Script:
     pauses = settings.pauses
+    lexicon = lexicon_for(settings)
     utterances: list[Utterance] = []
-    if doc.title and _SPEAKABLE.search(normalize(doc.title)):
-        spoken = normalize(doc.title).strip()
+    if doc.title and _SPEAKABLE.search(normalize(doc.title, lexicon)):
+        spoken = normalize(doc.title, lexicon).strip()
         span = (doc.title_start, doc.title_start + len(doc.title))
         utterances.append(Utterance(0, doc.title, spoken, -1, "title", span, pauses.heading))
     for number, block in enumerate(doc.blocks):
-        found = _block_utterances(block, settings)
+        found = _block_utterances(block, settings, lexicon)
         for n, (written, spoken, span) in enumerate(found):
             last = n == len(found) - 1
             if block.kind == "heading":

@@ -119,7 +119,9 @@ class Pyttsx3Engine:
             self._apply_settings()
         self._chunks, self._words = [], []
         self._finished.clear()
-        if es.Synth(text.encode("utf-8"), flags=es.CHARS_UTF8) != es.EE_OK:
+        # PHONEMES: [[...]] is espeak phoneme input. Only a lexicon's respelling can hold
+        # it: the text front end strips brackets from article text.
+        if es.Synth(text.encode("utf-8"), flags=es.CHARS_UTF8 | es.PHONEMES) != es.EE_OK:
             return None
         # A sentence takes espeak-ng well under 1 ms per character; allow far more.
         if not self._finished.wait(timeout=10 + len(text) / 20) or not self._settings_hold():
