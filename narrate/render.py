@@ -21,7 +21,7 @@ from narrate.config import Settings
 from narrate.export import loudness as levels
 from narrate.export.encode import ffmpeg
 from narrate.export.formats import Format
-from narrate.export.staging import ensure_folder
+from narrate.export.staging import ensure_folder, refuse_symlink
 from narrate.export.writer import write_outputs
 from narrate.models import Clip, Script
 from narrate.script import spoken_form
@@ -85,6 +85,7 @@ def render(
     the output this one replaces, if the same settings made it."""
     ffmpeg()  # fail before the work if ffmpeg is missing
     ensure_folder(dest.parent)
+    refuse_symlink(dest)  # before the work, not after it
     disclaimer = settings.disclaimer
     spoken_disclaimer = disclaimer.enabled and disclaimer.clip is None
     texts = [u.spoken for u in script.utterances]

@@ -26,6 +26,13 @@ def ensure_folder(folder: Path) -> None:
         raise OutputError(f"cannot write to {folder}: permission denied")
 
 
+def refuse_symlink(dest: Path) -> None:
+    """Outputs are never written through, or in place of, a symbolic link: the link
+    might point anywhere (another user's file, a system file)."""
+    if dest.is_symlink():
+        raise OutputError(f"refusing to replace {dest}: it is a symbolic link (remove it first)")
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -82,12 +89,13 @@ class Staging:
             tmp.unlink()
 
     def commit(self) -> None:
-        """Rename every staged file into place, in the order staged (manifest last)."""
+        """Rename every staged file into place, in the order staged (manifest last).
+        Every destination is checked first, so a refusal leaves all of them as they were."""
+        for _, dest in self._pending:
+            refuse_symlink(dest)
         for tmp, dest in self._pending:
             try:
                 os.chmod(tmp, 0o644)
-                if dest.is_symlink():
-                    raise OutputError(f"refusing to replace {dest}: it is a symbolic link")
                 os.replace(tmp, dest)
             except OSError as exc:
                 raise OutputError(f"cannot write {dest}: {exc.strerror}") from None
