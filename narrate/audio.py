@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from narrate.errors import DependencyError, InputError
+from narrate.errors import DependencyError, InputError, OutputError
 from narrate.models import Clip, Span, Word
 
 SILENCE_DBFS = -50.0
@@ -110,7 +110,11 @@ def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path) ->
     words: list[tuple[Word, ...]] = []
     seams: list[int] = []
     frames = 0
-    with path.open("wb") as out:
+    try:
+        out = path.open("wb")
+    except OSError as exc:
+        raise OutputError(f"cannot write the working audio in {path.parent}: {exc.strerror}") from None
+    with out:
         for clip, pause_ms in parts:
             pcm, clip_words = prepare(clip, sample_rate)
             start_ms = round(1000 * frames / sample_rate)
@@ -120,8 +124,13 @@ def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path) ->
             gap = silence(pause_ms, sample_rate)
             seams.append(frames + len(gap) // 4)
             frames += len(gap) // 2
-            out.write(pcm)
-            out.write(gap)
+            try:
+                out.write(pcm)
+                out.write(gap)
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot write the working audio in {path.parent}: {exc.strerror} (is the disk full?)"
+                ) from None
     return Timeline(path, sample_rate, frames, tuple(spans), tuple(words), tuple(seams[:-1]))
 
 

@@ -11,6 +11,7 @@ from narrate import __version__
 from narrate.audio import Timeline
 from narrate.cache import ClipCache
 from narrate.config import Settings
+from narrate.errors import OutputError
 from narrate.export import loudness as levels
 from narrate.export import manifest as manifests
 from narrate.export.captions import Cue, to_srt, to_vtt
@@ -109,9 +110,12 @@ def write_outputs(
                 dest.with_suffix(".ffmeta"), ffmetadata(tags, with_chapters=fmt.name not in VORBIS)
             )
         if rendered is not None:
-            with audio_tmp.open("wb") as handle:
-                for chunk in rendered.chunks:
-                    handle.write(chunk)
+            try:
+                with audio_tmp.open("wb") as handle:
+                    for chunk in rendered.chunks:
+                        handle.write(chunk)
+            except OSError as exc:
+                raise OutputError(f"cannot write {dest}: {exc.strerror} (is the disk full?)") from None
         else:
             encode_pcm(levelled, rate, audio_tmp, fmt, bitrate=out.bitrate, metadata=metadata)
             levelled.unlink()
