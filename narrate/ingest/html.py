@@ -246,6 +246,9 @@ _VOID = {
 }
 
 
+_TEXT_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd"}
+
+
 class _CappedBuilder(_StdlibParser):
     """Builds an lxml tree from any HTML without ever nesting deeper than ``_MAX_DEPTH``:
     elements below that depth are flattened into their deepest kept ancestor."""
@@ -260,9 +263,13 @@ class _CappedBuilder(_StdlibParser):
         if tag in ("html", "body", "head"):
             return
         if len(self.stack) >= _MAX_DEPTH:
-            if tag not in _VOID:
+            if tag in _TEXT_BLOCKS:  # a paragraph or heading at the cap replaces its container
+                self.stack.pop()  # there, so the text of each stays its own block
+            elif tag not in _VOID:
                 self.hidden.append(tag)
-            return
+                return
+            else:
+                return
         clean = {k: v or "" for k, v in attrs if re.fullmatch(r"[A-Za-z_][\w.:-]*", k)}
         element = etree.SubElement(
             self.stack[-1], tag if re.fullmatch(r"[a-z][\w-]*", tag) else "span", clean
