@@ -32,6 +32,7 @@ def looks_like_html(data: bytes) -> bool:
 
 def read_bytes(source: str, max_bytes: int = MAX_BYTES) -> bytes:
     """The raw bytes of ``source`` (a path, or ``-`` for stdin), within ``max_bytes``."""
+    too_big = False
     if source == "-":
         data = sys.stdin.buffer.read(max_bytes + 1)
         name = "standard input"
@@ -42,16 +43,21 @@ def read_bytes(source: str, max_bytes: int = MAX_BYTES) -> bytes:
             raise InputError(f"{name}: no such file")
         if path.is_dir():
             raise InputError(f"{name} is a directory, not an article file")
+        too_big = path.is_file() and path.stat().st_size > max_bytes  # refused without reading it
         try:
-            with path.open("rb") as handle:
-                data = handle.read(max_bytes + 1)
+            data = b"" if too_big else _read(path, max_bytes + 1)
         except OSError as exc:
             raise InputError(f"{name}: cannot read ({exc.strerror})") from None
-    if len(data) > max_bytes:
+    if too_big or len(data) > max_bytes:
         raise InputError(
             f"{name} is larger than {max_bytes // (1024 * 1024)} MB; split it into articles first"
         )
     return data
+
+
+def _read(path: Path, limit: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(limit)
 
 
 def parse_document(text: str, source: str, digest: str) -> Document:
