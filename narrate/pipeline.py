@@ -7,6 +7,9 @@ stack (narrate.render) is imported only when there is audio to make.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,10 +47,41 @@ def load_document(source: str, keep_boilerplate: bool = False, encoding: str = "
 
 def script_for(doc: Document, settings: Settings) -> Script:
     script = build_script(doc, settings)
+    name = "standard input" if doc.source == "-" else doc.source
     if not script.utterances:
-        name = "standard input" if doc.source == "-" else doc.source
         raise InputError(f"{name} has nothing to speak after normalisation")
+    check_readable(script, settings, name)
     return script
+
+
+_ENGLISH_VOICE = re.compile(r"(?:^|/)(?:en(?:[-_+]|$)|english)", re.IGNORECASE)
+
+
+def _foreign_script(text: str) -> str | None:
+    """The writing system most of ``text``'s letters are in, when that is not Latin."""
+    scripts = Counter(unicodedata.name(ch, "UNKNOWN").split(" ")[0] for ch in text if ch.isalpha())
+    latin = scripts.pop("LATIN", 0)
+    if not scripts:
+        return None
+    other, count = scripts.most_common(1)[0]
+    return other if count > latin else None
+
+
+def check_readable(script: Script, settings: Settings, name: str) -> None:
+    """An English voice spells Arabic, Hebrew or Chinese letter by letter ("Arabic letter
+    mim …"), which is noise, not narration: a sentence mostly in another writing system is
+    an InputError that names it. A few foreign words in an English sentence are read."""
+    voice = settings.voice.voice or "en-us"
+    if not _ENGLISH_VOICE.search(voice):
+        return
+    for utterance in script.utterances:
+        found = _foreign_script(utterance.spoken)
+        if found:
+            writing = "Chinese, Japanese or Korean" if found == "CJK" else found.title()
+            raise InputError(
+                f"{name}: {utterance.written[:60]!r} is in {writing} script, which the English voice "
+                f"{voice!r} cannot read; choose a voice for its language (narrate voices)"
+            )
 
 
 def load_script(source: str, settings: Settings, keep_boilerplate: bool = False) -> Script:
