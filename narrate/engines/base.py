@@ -9,8 +9,7 @@ third-party package would, so the pipeline never names a concrete engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import entry_points
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from narrate.errors import UsageError
 from narrate.models import Clip
@@ -51,6 +50,14 @@ class Engine(Protocol):
     def synthesize(self, text: str) -> Clip: ...
 
     def close(self) -> None: ...
+
+
+def entry_points(group: str) -> Any:
+    """The installed entry points of ``group`` (importlib.metadata costs ~20 ms to import:
+    only when an engine is wanted)."""
+    from importlib import metadata
+
+    return metadata.entry_points(group=group)
 
 
 def engine_names() -> list[str]:
