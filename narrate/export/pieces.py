@@ -38,7 +38,7 @@ TRIAL_STEP_DB = 0.5
 RETRIAL_DB = 1.0  # a trial this far from the gain is measured again
 STICKY_DB = 0.25  # an edit moving the input loudness less than this keeps the last gain
 EXPECTED_LOSS_DB = 2.0
-EXCERPT_SECONDS = 20
+EXCERPT_SECONDS = 10
 BATCH = 4
 JOBS_GUESS = 2  # meter runs when most pieces are new
 
