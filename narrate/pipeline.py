@@ -146,7 +146,5 @@ def narrate_document(
     from narrate.render import render
 
     shaped = settings_fingerprint(settings, keep_boilerplate)
-    done = render(script, settings, dest, fmt, stamps=(stamp, shaped), synthesizer=synthesizer, hints=hints,
+    return render(script, settings, dest, fmt, stamps=(stamp, shaped), synthesizer=synthesizer, hints=hints,
                   previous=None if force else previous_loudness(dest, shaped), progress=progress)
-    return Result(done.audio, done.files, done.manifest, done.duration_ms, len(script.utterances),
-                  done.synthesized, done.from_cache, pieces=done.pieces)

@@ -12,7 +12,6 @@ import itertools
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from narrate import audio
@@ -24,21 +23,11 @@ from narrate.export.formats import Format
 from narrate.export.staging import ensure_folder, refuse_symlink
 from narrate.export.writer import write_outputs
 from narrate.models import Clip, Script
+from narrate.pipeline import Result
 from narrate.script import spoken_form
 from narrate.synthesis import Synthesizer
 
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class Rendered:
-    audio: Path
-    files: tuple[Path, ...]
-    manifest: Path
-    duration_ms: float
-    synthesized: int
-    from_cache: int
-    pieces: tuple[int, int]  # audio pieces (encoded this time, all)
 
 
 def synthesizer_for(settings: Settings, shared: bool = False) -> Synthesizer:
@@ -79,7 +68,7 @@ def render(
     progress: Progress | None = None,
     synthesizer: Synthesizer | None = None,
     hints: dict[str, float] | None = None,
-) -> Rendered:
+) -> Result:
     """Narrate ``script`` into ``dest``. ``stamps`` are the fingerprints of the inputs
     (source and settings) and of the settings alone; ``previous`` the loudness record of
     the output this one replaces, if the same settings made it."""
@@ -121,7 +110,7 @@ def render(
             engine_identity=synth.identity(), has_disclaimer=disclaimer.enabled,
             jobs=max(1, jobs), stamps=stamps, previous=previous, cache=synth.cache, hints=hints,
         )
-    return Rendered(
-        written.audio, written.files, written.manifest, timeline.duration_ms,
-        synth.stats.synthesized, synth.stats.from_cache, written.pieces,
+    return Result(
+        written.audio, written.files, written.manifest, timeline.duration_ms, len(script.utterances),
+        synth.stats.synthesized, synth.stats.from_cache, pieces=written.pieces,
     )
