@@ -103,11 +103,26 @@ def _chunks(text: str) -> Iterator[str]:
 
 
 def _run_rules(rules: tuple[Rule, ...], text: str, started: float) -> str:
+    """Each rule runs under the time left of the budget. With the ``regex`` engine (always
+    installed with trafilatura) a runaway match is stopped mid-way; Python's ``re`` cannot
+    be, so without it the budget is checked between rules only."""
     for rule in rules:
-        text = rule.compiled.sub(rule.replace, text)
-        if time.monotonic() - started > RULE_BUDGET_S:
+        left = RULE_BUDGET_S - (time.monotonic() - started)
+        try:
+            text = _sub(rule, text, max(left, 0.001))
+        except TimeoutError:
+            left = -1.0
+        if left < 0 or time.monotonic() - started > RULE_BUDGET_S:
             raise ConfigError(f"lexicon rule {rule.pattern!r} is too slow (over {RULE_BUDGET_S}s)")
     return text
+
+
+def _sub(rule: Rule, text: str, timeout: float) -> str:
+    try:
+        import regex
+    except ImportError:  # pragma: no cover - regex comes with trafilatura
+        return rule.compiled.sub(rule.replace, text)
+    return regex.sub(rule.pattern, rule.replace, text, timeout=timeout)
 
 
 def _check_entry(written: str, spoken: str, where: str) -> None:
