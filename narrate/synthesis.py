@@ -217,14 +217,25 @@ class Synthesizer:
             self._local = self._engine_cls.load(self.settings)
         for key, text in items:
             for _ in range(RETRIES):
-                clip = self._local.synthesize(text)
-                if plausible(text, clip.duration_ms, self.settings.rate):
+                clip = self._attempt(text)
+                if clip is not None and plausible(text, clip.duration_ms, self.settings.rate):
                     _store(self.cache, key, clip)
                     break
                 self.stats.retries += 1
             else:
                 raise self._unusable(text)
             yield key
+
+    def _attempt(self, text: str) -> Clip | None:
+        """One try in this process; the engine's own failure counts as a bad clip (retried,
+        then reported with the sentence), as it does in a worker."""
+        assert self._local is not None
+        try:
+            return self._local.synthesize(text)
+        except NarrateError:
+            raise
+        except Exception:
+            return None
 
     def _unusable(self, text: str) -> EngineError:
         return EngineError(
