@@ -5,9 +5,11 @@ crash or a full disk leave no half-written file at the destination."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from narrate.errors import OutputError
@@ -31,6 +33,17 @@ def refuse_symlink(dest: Path) -> None:
     might point anywhere (another user's file, a system file)."""
     if dest.is_symlink():
         raise OutputError(f"refusing to replace {dest}: it is a symbolic link (remove it first)")
+
+
+@contextlib.contextmanager
+def _locked(folder: str) -> Iterator[None]:
+    """An exclusive advisory lock on a folder (flock on the directory itself: no lock file)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _alive(pid: int) -> bool:
@@ -90,15 +103,20 @@ class Staging:
 
     def commit(self) -> None:
         """Rename every staged file into place, in the order staged (manifest last).
-        Every destination is checked first, so a refusal leaves all of them as they were."""
-        for _, dest in self._pending:
-            refuse_symlink(dest)
-        for tmp, dest in self._pending:
-            try:
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, dest)
-            except OSError as exc:
-                raise OutputError(f"cannot write {dest}: {exc.strerror}") from None
+        Every destination is checked first, so a refusal leaves all of them as they were;
+        the folders are locked meanwhile, so two runs writing the same output cannot
+        interleave their renames (one's audio with the other's manifest)."""
+        with contextlib.ExitStack() as locks:
+            for folder in sorted({str(dest.parent) for _, dest in self._pending}):
+                locks.enter_context(_locked(folder))
+            for _, dest in self._pending:
+                refuse_symlink(dest)
+            for tmp, dest in self._pending:
+                try:
+                    os.chmod(tmp, 0o644)
+                    os.replace(tmp, dest)
+                except OSError as exc:
+                    raise OutputError(f"cannot write {dest}: {exc.strerror}") from None
         self._pending.clear()
 
     def discard(self) -> None:
