@@ -18,6 +18,7 @@ import contextlib
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -66,6 +67,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_init(engine_name: str, settings: VoiceSettings, cache_root: str) -> None:
+    # Ctrl-C reaches the whole process group: the main process stops the workers itself,
+    # so a worker must not print a KeyboardInterrupt traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The engine driver may chatter on stdout; a worker's stdout is never ours to use.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
