@@ -49,6 +49,7 @@ STAGES: tuple[Callable[[str], str], ...] = (
     cleanup.tidy,
 )
 
+MAX_PASSES = 5
 _BASE = 0xE100  # respellings are parked as private-use characters while the classes run
 _PARKED = Lazy("[\ue100-\uf8ff]")
 
@@ -62,10 +63,16 @@ def normalize(text: str, lexicon: Lexicon | None = None) -> str:
     parked: list[str] = []
     if lexicon is not None:
         text = lexicon.apply(text, mark=lambda spoken: _park(parked, spoken))
-    text = _run_stages(text)
     # A number turned into words can make a new word with its neighbours ("1aka1" →
-    # "one aka one"); a second pass reads those too, so normalising is idempotent.
+    # "one aka one"), a stray bracket's removal can free an abbreviation ("0).Mr."): the
+    # classes run again until nothing changes (news text settles on the second pass), so
+    # normalising is idempotent.
     text = _run_stages(text)
+    for _ in range(MAX_PASSES - 1):
+        again = _run_stages(text)
+        if again == text:
+            break
+        text = again
     if parked:  # respellings go back in verbatim: phoneme markup must survive the tidy
         text = _PARKED.sub(lambda m: parked[ord(m.group(0)) - _BASE], text)
     return text
