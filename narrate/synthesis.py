@@ -211,7 +211,9 @@ class Synthesizer:
             return
         # A worker costs a process start and an engine load (~0.2 s): for an edit or two,
         # this process speaks them itself (spawned workers come later if ever needed).
-        if self.jobs == 0 or (len(items) <= IN_PROCESS_MAX and self._pool is None and not self.shared):
+        # (Only for engines that bound their own waits: in this process no timeout applies.)
+        small = len(items) <= IN_PROCESS_MAX and getattr(self._engine_cls, "bounded", False)
+        if self.jobs == 0 or (small and self._pool is None and not self.shared):
             yield from self._in_process(items)
         else:
             yield from self._in_workers(items)
@@ -265,11 +267,8 @@ class Synthesizer:
             while pending:
                 done, _ = cf.wait(pending, timeout=self.timeout_s, return_when=cf.FIRST_COMPLETED)
                 if not done:
-                    text = pending[next(iter(pending))][1]
-                    raise WorkerLost(
-                        f"the engine did not answer within {self.timeout_s:.0f} s for: {text[:100]!r}",
-                        text=text,
-                    )
+                    pool, pending = self._after_a_hang(pending)
+                    continue
                 for future in done:
                     key, text, attempt = pending.pop(future)
                     duration = self._result(future, text)
@@ -289,6 +288,23 @@ class Synthesizer:
         except BaseException:
             self._kill_pool()
             raise
+
+    def _after_a_hang(self, pending: dict[Any, tuple[str, str, int]]
+                      ) -> tuple[cf.ProcessPoolExecutor, dict[Any, tuple[str, str, int]]]:
+        """Nothing finished within the timeout: the workers are stopped and every pending
+        sentence is tried again in fresh ones, up to RETRIES tries for the oldest."""
+        oldest_text, oldest_attempt = max(((t, a) for _, t, a in pending.values()), key=lambda p: p[1])
+        if oldest_attempt >= RETRIES:
+            raise WorkerLost(
+                f"the engine did not answer within {self.timeout_s:.0f} s ({RETRIES} tries) "
+                f"for: {oldest_text[:100]!r}",
+                text=oldest_text,
+            )
+        self._kill_pool()
+        self.stats.retries += 1
+        pool = self._workers(len(pending))
+        return pool, {pool.submit(_worker_synthesize, text, key): (key, text, attempt + 1)
+                      for key, text, attempt in pending.values()}
 
     @staticmethod
     def _result(future: cf.Future[float], text: str) -> float | None:

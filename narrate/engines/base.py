@@ -36,6 +36,9 @@ class VoiceInfo:
 
 class Engine(Protocol):
     name: ClassVar[str]
+    # Optional: True when every wait inside the engine has its own deadline, so that a
+    # sentence or two may be spoken in the main process (where no timeout applies).
+    # Other engines always run in worker processes, under the per-sentence timeout.
 
     @classmethod
     def load(cls, settings: VoiceSettings) -> Engine:

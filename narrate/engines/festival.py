@@ -47,6 +47,7 @@ _ERROR = re.compile(r"SIOD ERROR")
 
 class FestivalEngine:
     name: ClassVar[str] = "festival"
+    bounded: ClassVar[bool] = True  # every program run has a timeout
 
     def __init__(self, settings: VoiceSettings) -> None:
         self.program = require_program(PROGRAM, PACKAGE)

@@ -46,6 +46,7 @@ VOICE_NAMES = {
 
 class FliteEngine:
     name: ClassVar[str] = "flite"
+    bounded: ClassVar[bool] = True  # every program run has a timeout
 
     def __init__(self, settings: VoiceSettings) -> None:
         self.program = require_program(PROGRAM, PACKAGE)

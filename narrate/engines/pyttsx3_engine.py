@@ -39,6 +39,7 @@ def _espeak_module() -> Any:
 
 class Pyttsx3Engine:
     name: ClassVar[str] = "pyttsx3"
+    bounded: ClassVar[bool] = True  # every wait has a deadline: safe to run in the main process
 
     def __init__(self, settings: VoiceSettings) -> None:
         import pyttsx3
