@@ -111,13 +111,17 @@ def cli() -> None:
 
     \b
       narrate article.txt                   # → output/<title>.mp3 (+ .vtt, .json)
-      narrate article.md -o news/story.mp3
+      narrate page.html -o news/story.mp3   # text, Markdown or an HTML page
       cat article.txt | narrate - -o story.mp3
       narrate script article.txt            # preview what will be said
+      narrate check article.txt             # names the voice may get wrong
       narrate voices                        # voices the engine offers
-      narrate feed output/ --base-url URL   # a podcast feed of what's in output/
+      narrate batch archive/ -o audio/      # a whole archive, resumably
+      narrate feed audio/ --base-url URL    # a podcast feed of what's in audio/
 
-    Every narration opens with a spoken AI-voice disclaimer unless --no-disclaimer.
+    \b
+    Every narration opens with a spoken AI-voice disclaimer
+    (unless --no-disclaimer). `narrate COMMAND --help` explains each command.
     """
 
 
@@ -156,7 +160,7 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress, print only the output path.")
 def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boilerplate: bool,
           force: bool, format_: str | None, encoding: str, **flags: Any) -> None:
-    """Narrate ARTICLE (a .txt or .md file, or - for stdin) to an audio file.
+    """Narrate ARTICLE (a .txt, .md or .html file, or - for stdin) to an audio file.
 
     Writes the audio, WebVTT captions (.vtt) and a manifest (.json) side by side.
     Files are written under temporary names and renamed when complete: an
