@@ -39,7 +39,8 @@ test: venv
 	$(PY) -m pytest -q
 
 lint: venv
-	$(VENV)/bin/ruff check narrate tests
+	$(VENV)/bin/ruff check narrate tests bench
+	$(VENV)/bin/mypy narrate
 
 bench: venv
 	$(PY) bench/bench.py

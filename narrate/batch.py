@@ -11,6 +11,7 @@ pool serves the whole batch: engines start once per worker, not once per article
 from __future__ import annotations
 
 import csv
+import functools
 import glob
 import io
 import json
@@ -158,7 +159,7 @@ def _manifest_document(entry: dict[str, Any], label: str, base: Path) -> Documen
         doc = parse_document(text, label + ".txt", hashlib.sha256(data).hexdigest())
     else:
         raise InputError(f"{label}: the entry has none of text, html or path")
-    extra = {k: str(entry[k]) for k in MANIFEST_FIELDS if entry.get(k)}
+    extra: dict[str, Any] = {k: str(entry[k]) for k in MANIFEST_FIELDS if entry.get(k)}
     if "author" in extra:
         extra["byline"] = extra.pop("author")
     return replace(doc, **extra)
@@ -181,7 +182,7 @@ def _manifest_items(path: Path, namer: Namer) -> Iterator[Item]:
         raw_id = str(entry.get("id") or f"line-{number}")
         label = f"manifest:{raw_id}"
         dest = namer.claim(safe_relative(re.split(r"[\\/]+", raw_id)))
-        yield Item(label, dest, lambda e=entry, lb=label: _manifest_document(e, lb, path.parent))
+        yield Item(label, dest, functools.partial(_manifest_document, entry, label, path.parent))
 
 
 def collect(inputs: Iterable[str], out_dir: Path, suffix: str, *, from_list: Path | None = None,

@@ -19,7 +19,7 @@ def ends_sentence(text: str, end: int) -> bool:
     if _END.rx.match(text, end):
         return True
     m = _NEXT_WORD.rx.match(text, end)
-    return bool(m) and m.group(1) in words("sentence_starters")
+    return m is not None and m.group(1) in words("sentence_starters")
 
 
 def stop(text: str, end: int) -> str:

@@ -26,9 +26,9 @@ _CONTEXTS = {
         _CAPITALISED_BEFORE.rx.search(text, max(0, start - 40), start) is not None
     ),
 }
-_NAME_NEXT = Lazy(rf" (?:[A-Z][a-z.]|[{PLACEHOLDER}])")  # "Gen. Smith", not "Gen. Z"
-_NUMBER_NEXT = Lazy(r" ?\d")
-_CAPITALISED_BEFORE = Lazy(r"\b[A-Z][\w'&-]*,? $")
+_NAME_NEXT: Lazy = Lazy(rf" (?:[A-Z][a-z.]|[{PLACEHOLDER}])")  # "Gen. Smith", not "Gen. Z"
+_NUMBER_NEXT: Lazy = Lazy(r" ?\d")
+_CAPITALISED_BEFORE: Lazy = Lazy(r"\b[A-Z][\w'&-]*,? $")
 
 
 @cache

@@ -27,7 +27,7 @@ _GATE = Lazy(r"\d")
 
 
 # Read only when glued to the number: "5m people", "5bn barrels", "40C" (British copy).
-_GLUED_ONLY = {
+_GLUED_ONLY: dict[str, str] = {
     "m": "million",
     "bn": "billion",
     "tn": "trillion",
