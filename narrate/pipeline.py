@@ -84,10 +84,6 @@ def check_readable(script: Script, settings: Settings, name: str) -> None:
             )
 
 
-def load_script(source: str, settings: Settings, keep_boilerplate: bool = False) -> Script:
-    return script_for(load_document(source, keep_boilerplate), settings)
-
-
 def output_path(doc: Document, settings: Settings, output: str | Path | None) -> tuple[Path, Format]:
     """Where the audio goes and in which format: ``output`` as given (its extension
     picks the format), or a folder (an existing one, or a path ending in /) plus a name

@@ -86,19 +86,6 @@ def _mean_loudness(blocks: list[float]) -> float:
     return 10 * math.log10(sum(10 ** (b / 10) for b in blocks) / len(blocks))
 
 
-_SUMMARY = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:")
-
-
-def parse_summaries(stderr: str) -> list[Loudness]:
-    """Every ebur128 summary in one ffmpeg log, in the order the meters appear in the
-    filter graph (ffmpeg prints them in whatever order it tears the graph down, and a
-    graph configured twice prints an empty summary first: the last one counts)."""
-    found = list(_SUMMARY.finditer(stderr))
-    ends = [m.start() for m in found[1:]] + [len(stderr)]
-    last = {int(m.group(1)): stderr[m.start() : end] for m, end in zip(found, ends, strict=True)}
-    return [parse_summary(last[index]) for index in sorted(last)]
-
-
 def measure_file(pcm_path: Path, rate: int, filters: str | None = None) -> Loudness:
     """Integrated loudness of a mono s16le PCM file (after ``filters``, if given)."""
     graph = f"{filters},{METER}" if filters else METER
