@@ -68,10 +68,14 @@ def cut(timeline: Timeline, seconds: float = PIECE_SECONDS) -> list[Piece]:
     return [Piece(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
-def _key(kind: str, pcm: bytes, *settings: object) -> str:
-    digest = hashlib.sha256(pcm)
-    digest.update(json.dumps([kind, *map(str, settings)]).encode())
-    return digest.hexdigest()
+def _digest(timeline: Timeline, piece: Piece) -> str:
+    """The hash of a piece's PCM: computed once a rendering, part of every key for it."""
+    return hashlib.sha256(timeline.read(piece.start, piece.stop)).hexdigest()
+
+
+def _key(kind: str, digest: str, *settings: object) -> str:
+    material = json.dumps([kind, digest, *map(str, settings)]).encode()
+    return hashlib.sha256(material).hexdigest()
 
 
 def _plain_blocks(pcm: bytes, rate: int) -> list[float]:
@@ -156,14 +160,14 @@ class Rendered:
     encoded: int = 0  # pieces encoded this time (the rest came from the cache)
 
 
-def _plain(timeline: Timeline, pieces: list[Piece], cache: ClipCache, pool: ThreadPoolExecutor
-           ) -> list[list[float]]:
+def _plain(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: ClipCache,
+           pool: ThreadPoolExecutor) -> list[list[float]]:
     """Each piece's gating blocks as it is, from the cache where it can. Metering many
     pieces one process each costs a process start apiece, so when most are missing the
     whole timeline is metered at once and its blocks dealt out to the pieces (a block
     belongs to the piece its 400 ms window ends in; cuts lie in silence)."""
     rate = timeline.sample_rate
-    keys = [_key("plain", timeline.read(p.start, p.stop), rate) for p in pieces]
+    keys = [_key("plain", digest, rate) for digest in digests]
     found: list[list[float] | None] = []
     for key in keys:
         entry = cache.get_entry("pieces", key)
@@ -225,13 +229,14 @@ def render_mp3(
     pieces = cut(timeline)
     rate = timeline.sample_rate
 
+    digests = [_digest(timeline, p) for p in pieces]
+
     def cached(kind: str, piece: Piece, make: Callable[[bytes], dict], *settings: object) -> dict:
-        pcm = timeline.read(piece.start, piece.stop)
-        key = _key(kind, pcm, rate, *settings)
+        key = _key(kind, _digest(timeline, piece), rate, *settings)
         entry = cache.get_entry("pieces", key)
         if entry is not None:
             return entry[0]
-        header = make(pcm)
+        header = make(timeline.read(piece.start, piece.stop))
         cache.put_entry("pieces", key, header, b"")
         return header
 
@@ -242,8 +247,7 @@ def render_mp3(
     def encoded(gain: float) -> list[tuple[Encoded, bool]]:
         """Every piece at ``gain`` (and whether it had to be encoded now): cached ones from
         the cache, the rest in one ffmpeg per core."""
-        keys = [_key("mp3", timeline.read(p.start, p.stop), rate, f"{gain:.2f}", out_rate, bitrate)
-                for p in pieces]
+        keys = [_key("mp3", digest, rate, f"{gain:.2f}", out_rate, bitrate) for digest in digests]
         found: list[tuple[Encoded, bool] | None] = []
         for key in keys:
             entry = cache.get_entry("pieces", key)
@@ -271,7 +275,8 @@ def render_mp3(
         known = hints if hints and "loss_db" in hints else None
         early = pool.submit(trip, typical) if previous is None and known is None else None
         hopeful = pool.submit(encoded, previous["gain_db"]) if previous else None
-        input_i = levels.integrated([b for blocks in _plain(timeline, pieces, cache, pool) for b in blocks])
+        plain = _plain(timeline, pieces, digests, cache, pool)
+        input_i = levels.integrated([block for blocks in plain for block in blocks])
         gain, loss, peak = 0.0, 0.0, None
         if previous is not None and abs(input_i - previous["input_lufs"]) < STICKY_DB:
             # An edit barely moves the loudness: keep the last gain, so every piece the
