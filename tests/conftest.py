@@ -45,3 +45,27 @@ def run_narrate(*args: str, stdin: bytes | None = None, cwd: Path | None = None,
         input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
         capture_output=True, text=True, cwd=cwd, env=full_env, timeout=timeout, check=False,
     )
+
+
+SHORT = "Harbour Reopens After Repairs\n\nThe harbour reopened on Monday. Ferries ran on time.\n"
+
+
+@pytest.fixture
+def short_article(tmp_path: Path) -> Path:
+    """A two-sentence article with a headline: quick to narrate."""
+    src = tmp_path / "short.txt"
+    src.write_text(SHORT, encoding="utf-8")
+    return src
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], message: str, out: Path | None = None,
+                         code: int = 1, prefix: str = "narrate: error: ") -> None:
+    """One line on stderr naming the problem, the exit code, no traceback, and (given
+    ``out``) nothing written there."""
+    assert result.returncode == code, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(prefix) and message in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+    if out is not None:
+        assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.iterdir())

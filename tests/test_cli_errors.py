@@ -7,19 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, run_narrate
+from conftest import DATA, assert_clean_failure, run_narrate
 
 ARTICLE = (DATA / "reservoir.txt").read_bytes()
-
-
-def assert_clean_failure(result, message: str, out: Path, code: int = 1) -> None:
-    assert result.returncode == code, (result.returncode, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("narrate: error: ")
-    assert message in lines[0]
-    assert "Traceback" not in result.stderr
-    assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
 
 
 @pytest.mark.parametrize(

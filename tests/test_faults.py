@@ -26,13 +26,12 @@ import numpy as np
 import pytest
 
 from audio_tools import decode, duration_ms
-from conftest import DATA, run_narrate
+from conftest import DATA, SHORT, assert_clean_failure, run_narrate
 from narrate.engines.base import VoiceSettings
 from narrate.errors import EngineError
 from narrate.models import Clip
 from narrate.synthesis import Synthesizer
 
-SHORT = "Harbour Reopens After Repairs\n\nThe harbour reopened on Monday. Ferries ran on time.\n"
 RATE = 16_000
 
 
@@ -179,35 +178,21 @@ def fake_ffmpeg(tmp_path: Path, body: str) -> dict[str, str]:
     return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
 
 
-def assert_one_line(result: subprocess.CompletedProcess[str], message: str, code: int = 1) -> None:
-    assert result.returncode == code, (result.returncode, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("narrate: ") and message in lines[0], result.stderr
-    assert "Traceback" not in result.stderr
-
-
-@pytest.fixture
-def short(tmp_path: Path) -> Path:
-    src = tmp_path / "short.txt"
-    src.write_text(SHORT, encoding="utf-8")
-    return src
-
-
-def test_ffmpeg_that_fails_is_a_clear_error(tmp_path: Path, short: Path) -> None:
+def test_ffmpeg_that_fails_is_a_clear_error(tmp_path: Path, short_article: Path) -> None:
     env = fake_ffmpeg(tmp_path, 'echo "ffmpeg: simulated failure" >&2\nexit 1\n')
     out = tmp_path / "out"
-    result = run_narrate(str(short), "-o", f"{out}/", "--no-disclaimer", "--no-cache", env=env)
-    assert_one_line(result, "ffmpeg")
+    result = run_narrate(str(short_article), "-o", f"{out}/", "--no-disclaimer", "--no-cache", env=env)
+    assert_clean_failure(result, "ffmpeg")
     assert "simulated failure" in result.stderr
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_ffmpeg_killed_mid_encode_is_a_clear_error(tmp_path: Path, short: Path) -> None:
+def test_ffmpeg_killed_mid_encode_is_a_clear_error(tmp_path: Path, short_article: Path) -> None:
     real = subprocess.run(["sh", "-c", "command -v ffmpeg"], capture_output=True, text=True).stdout.strip()
     env = fake_ffmpeg(tmp_path, f'"{real}" "$@" <&0 &\nchild=$!\nsleep 0.05\nkill -9 $child\nkill -9 $$\n')
     out = tmp_path / "out"
-    result = run_narrate(str(short), "-o", f"{out}/", "--no-disclaimer", "--no-cache", env=env)
-    assert_one_line(result, "ffmpeg")
+    result = run_narrate(str(short_article), "-o", f"{out}/", "--no-disclaimer", "--no-cache", env=env)
+    assert_clean_failure(result, "ffmpeg")
     assert not out.exists() or not any(out.iterdir())
 
 
@@ -346,31 +331,32 @@ def cache_state(root: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize(("limit", "message"), [(40_000, "cannot write the clip cache"),
                                                 (150_000, "File too large")], ids=["clip-cache", "output"])
-def test_the_disk_filling_up_mid_write(tmp_path: Path, short: Path, limit: int, message: str) -> None:
+def test_the_disk_filling_up_mid_write(tmp_path: Path, short_article: Path, limit: int, message: str) -> None:
     """RLIMIT_FSIZE in the child: any file that would grow past ``limit`` bytes fails as
     on a full disk (EFBIG). The clips of the short article are cached beforehand for the
     'output' case, so that the failure comes while the audio is written."""
     cache = tmp_path / "cache"
     env = {**os.environ, "NARRATE_CACHE_DIR": str(cache)}
     if limit > 100_000:
-        warm = run_narrate(str(short), "-o", str(tmp_path / "warm.mp3"), "--format", "wav",
+        warm = run_narrate(str(short_article), "-o", str(tmp_path / "warm.mp3"), "--format", "wav",
                            env={"NARRATE_CACHE_DIR": str(cache)})
         assert warm.returncode == 0, warm.stderr
     before = cache_state(cache) if cache.exists() else {}
     out = tmp_path / "out"
-    result = subprocess.run(narrate_cmd(str(short), "-o", f"{out}/", "--format", "wav"), env=env,
+    result = subprocess.run(narrate_cmd(str(short_article), "-o", f"{out}/", "--format", "wav"), env=env,
                             preexec_fn=limited(limit), capture_output=True, text=True, timeout=120,
                             check=False)
     # libpulse (loaded by espeak-ng) reports its own failed shared-memory set-up under the
     # limit on stderr; that line is an artefact of the simulation, not narrate's.
     stderr = "\n".join(ln for ln in result.stderr.splitlines() if not ln.startswith("ftruncate() failed"))
-    assert_one_line(subprocess.CompletedProcess(result.args, result.returncode, result.stdout, stderr),
+    assert_clean_failure(subprocess.CompletedProcess(result.args, result.returncode, result.stdout, stderr),
                     message)
     assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
     after = cache_state(cache) if cache.exists() else {}
     assert {k: v for k, v in after.items() if k in before} == before  # nothing damaged
     assert not [k for k in after if "/.tmp-" in k]  # no half-written entries
-    rerun = run_narrate(str(short), "-o", f"{out}/", "--format", "wav", env={"NARRATE_CACHE_DIR": str(cache)})
+    rerun = run_narrate(str(short_article), "-o", f"{out}/", "--format", "wav",
+                        env={"NARRATE_CACHE_DIR": str(cache)})
     assert rerun.returncode == 0, rerun.stderr
 
 

@@ -17,20 +17,7 @@ from pathlib import Path
 import pytest
 
 from audio_tools import duration_ms
-from conftest import run_narrate
-
-SHORT = "Harbour Reopens After Repairs\n\nThe harbour reopened on Monday. Ferries ran on time.\n"
-
-
-def assert_clean_failure(result: subprocess.CompletedProcess[str], message: str, out: Path | None = None,
-                         code: int = 1) -> None:
-    assert result.returncode == code, (result.returncode, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("narrate: error: ") and message in lines[0], lines[0]
-    assert "Traceback" not in result.stderr
-    if out is not None:
-        assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.iterdir())
+from conftest import SHORT, assert_clean_failure, run_narrate
 
 
 def manifest_of(folder: Path) -> dict:
@@ -256,13 +243,6 @@ def test_paths_with_spaces_quotes_and_non_ascii(tmp_path: Path) -> None:
 
 
 # -- destinations -----------------------------------------------------------------------
-@pytest.fixture
-def short_article(tmp_path: Path) -> Path:
-    src = tmp_path / "short.txt"
-    src.write_text(SHORT, encoding="utf-8")
-    return src
-
-
 def test_a_missing_output_folder_is_created(tmp_path: Path, short_article: Path) -> None:
     out = tmp_path / "a" / "b" / "c"
     result = run_narrate(str(short_article), "-o", f"{out}/", "--no-disclaimer")
