@@ -241,7 +241,7 @@ def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: A
 def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: BatchOptions,
               progress: Callable[[Row, Report], None] | None = None) -> Report:
     """Narrate every item (two at a time on two cores, sharing one engine pool)."""
-    from narrate.render import synthesizer_for
+    from narrate.synthesis import synthesizer_for
 
     ensure_folder(out_dir)
     settings = replace(settings, jobs=options.jobs)

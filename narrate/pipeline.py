@@ -7,6 +7,7 @@ stack (narrate.render) is imported only when there is audio to make.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections import Counter
@@ -138,9 +139,18 @@ def narrate_document(
         files = tuple(dest.parent / n for n in manifest.get("files", {}).values())
         return Result(dest, (dest, *files, dest.with_suffix(".json")), dest.with_suffix(".json"),
                       manifest["audio"]["duration_ms"], len(manifest["utterances"]), 0, 0, skipped=True)
-    script = script_for(doc, settings)
-    from narrate.render import render
-
     shaped = settings_fingerprint(settings, keep_boilerplate)
-    return render(script, settings, dest, fmt, stamps=(stamp, shaped), synthesizer=synthesizer, hints=hints,
-                  previous=None if force else previous_loudness(dest, shaped), progress=progress)
+    previous = None if force else previous_loudness(dest, shaped)
+    from narrate.synthesis import synthesizer_for
+
+    with contextlib.ExitStack() as stack:
+        if synthesizer is None and previous is None:
+            # A new output: the engine workers start now and load while the text is
+            # prepared. (An edit of an existing one usually needs no workers at all.)
+            synthesizer = stack.enter_context(synthesizer_for(settings))
+            synthesizer.start()
+        script = script_for(doc, settings)
+        from narrate.render import render
+
+        return render(script, settings, dest, fmt, stamps=(stamp, shaped), synthesizer=synthesizer,
+                      hints=hints, previous=previous, progress=progress)

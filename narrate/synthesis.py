@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures as cf
 import contextlib
+import importlib
 import multiprocessing
 import os
 import shutil
@@ -25,12 +26,15 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from narrate.cache import ClipCache, clip_key
+from narrate.cache import ClipCache, clip_key, default_cache_dir
 from narrate.engines.base import Engine, VoiceSettings, engine_class
 from narrate.errors import EngineError, NarrateError, OutputError
 from narrate.models import Clip
+
+if TYPE_CHECKING:  # the workers import this module: they need no settings machinery
+    from narrate.config import Settings
 
 Progress = Callable[[int, int], None]
 RETRIES = 3
@@ -40,6 +44,13 @@ CHARS_PER_WORD = 6.0  # letters plus a space: espeak-ng speaks ~20 chars/s at 20
 
 class WorkerLost(EngineError):
     """A worker hung or died: the pool is gone with it."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    keys: list[str]  # one per text, in order
+    missing: dict[str, str]  # key → text, for the clips to make
+    distinct: int  # distinct keys (identical texts are spoken once)
 
 
 @dataclass
@@ -66,7 +77,7 @@ def plausible(text: str, duration_ms: float, rate_wpm: int) -> bool:
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(engine_name: str, settings: VoiceSettings, cache_root: str) -> None:
+def _worker_init(engine_path: str, settings: VoiceSettings, cache_root: str) -> None:
     # Ctrl-C reaches the whole process group: the main process stops the workers itself,
     # so a worker must not print a KeyboardInterrupt traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -76,7 +87,10 @@ def _worker_init(engine_name: str, settings: VoiceSettings, cache_root: str) -> 
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
     _WORKER["cache"] = ClipCache(Path(cache_root))
     try:
-        _WORKER["engine"] = engine_class(engine_name).load(settings)
+        # The class by its import path (the main process looked it up among the entry
+        # points): reading the installed packages' metadata again costs each worker ~35 ms.
+        module, name = engine_path.split(":")
+        _WORKER["engine"] = getattr(importlib.import_module(module), name).load(settings)
     except NarrateError as exc:
         _WORKER["error"] = exc
     atexit.register(_worker_exit)
@@ -88,6 +102,10 @@ def _worker_exit() -> None:
     engine = _WORKER.pop("engine", None)
     if engine is not None:
         engine.close()
+
+
+def _worker_ready() -> None:
+    """Nothing: submitted to start a worker early."""
 
 
 def _worker_synthesize(text: str, key: str) -> float:
@@ -175,26 +193,51 @@ class Synthesizer:
         identity = self.identity()
         return [clip_key(identity, self.settings, t) for t in texts]
 
-    def synthesize(self, texts: Sequence[str], progress: Progress | None = None) -> list[str]:
-        """Make sure the cache holds a verified clip for every text; return their keys,
-        in order. Identical texts are synthesised once."""
+    def start(self) -> None:
+        """Start the workers now, ahead of the first synthesis (their interpreter and
+        engine load while this process is still preparing the text)."""
+        if self.jobs == 0 or self._pool is not None:
+            return
+        pool = self._workers(self.jobs)
+        for _ in range(self.jobs):
+            pool.submit(_worker_ready)
+
+    def plan(self, texts: Sequence[str]) -> Plan:
+        """What ``texts`` need: their keys in order, and which of them the cache lacks
+        (or holds a clip of that is not believable)."""
         keys = self.keys(texts)
         wanted = dict(zip(keys, texts, strict=True))
-        missing = []
+        missing = {}
         for key, text in wanted.items():
             cached = self.cache.get(key)
             if cached is None or not plausible(text, cached.duration_ms, self.settings.rate):
-                missing.append(key)
-        done = len(wanted) - len(missing)
+                missing[key] = text
+        return Plan(keys, missing, len(wanted))
+
+    def stream(self, plan: Plan, progress: Progress | None = None) -> Iterator[str]:
+        """The plan's keys, in order, each as soon as its clip and every clip before it
+        are in the cache: assembly runs while the workers are still speaking."""
+        done = plan.distinct - len(plan.missing)
         self.stats.from_cache += done
         if progress:
-            progress(done, len(wanted))
-        for _ in self._synthesize_missing([(k, wanted[k]) for k in missing]):
+            progress(done, plan.distinct)
+        ready = set(plan.keys) - set(plan.missing)
+        position = 0
+        for key in self._synthesize_missing(list(plan.missing.items())):
+            ready.add(key)
             done += 1
             self.stats.synthesized += 1
             if progress:
-                progress(done, len(wanted))
-        return keys
+                progress(done, plan.distinct)
+            while position < len(plan.keys) and plan.keys[position] in ready:
+                yield plan.keys[position]
+                position += 1
+        yield from plan.keys[position:]
+
+    def synthesize(self, texts: Sequence[str], progress: Progress | None = None) -> list[str]:
+        """Make sure the cache holds a verified clip for every text; return their keys,
+        in order. Identical texts are synthesised once."""
+        return list(self.stream(self.plan(texts), progress))
 
     def clip(self, key: str) -> Clip:
         clip = self.cache.get(key)
@@ -256,7 +299,8 @@ class Synthesizer:
                     max_workers=max(1, self.jobs if self.shared else min(self.jobs, wanted)),
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_worker_init,
-                    initargs=(self.engine_name, self.settings, str(self.cache.root)),
+                    initargs=(f"{self._engine_cls.__module__}:{self._engine_cls.__qualname__}",
+                              self.settings, str(self.cache.root)),
                 )
             return self._pool
 
@@ -316,3 +360,10 @@ class Synthesizer:
             raise WorkerLost(f"an engine worker died while speaking: {text[:100]!r}") from exc
         except Exception:  # the engine's own failure: retried, then reported by the caller
             return None
+
+
+def synthesizer_for(settings: Settings, shared: bool = False) -> Synthesizer:
+    """A Synthesizer for these settings (the clip cache unless --no-cache)."""
+    jobs = settings.jobs if settings.jobs is not None else (os.cpu_count() or 1)
+    cache = ClipCache(default_cache_dir() if settings.cache else None)
+    return Synthesizer(settings.engine, settings.voice, jobs=jobs, cache=cache, shared=shared)
