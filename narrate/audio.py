@@ -68,12 +68,32 @@ def _segment(clip: Clip):  # type: ignore[no-untyped-def]
     return seg.set_channels(1).set_sample_width(2)
 
 
+def _leading_silence_ms(pcm: bytes, rate: int) -> int:
+    """pydub's ``detect_leading_silence(chunk_size=1)`` on mono s16 ``pcm``, done on the
+    bytes: one audioop call per millisecond instead of an AudioSegment per millisecond."""
+    import audioop  # noqa: PLC0415 - deprecated in 3.11, as pydub's own use of it
+
+    length_ms = round(1000 * (len(pcm) // 2) / rate)
+    per_ms = rate / 1000.0
+    ms = 0
+    while ms < length_ms:
+        chunk = pcm[2 * int(ms * per_ms) : 2 * int((ms + 1) * per_ms)]
+        if chunk and audioop.rms(chunk, 2) > _SILENT_RMS:
+            break
+        ms += 1
+    return ms
+
+
+_SILENT_RMS = 32768 * 10 ** (SILENCE_DBFS / 20)  # below this a millisecond is silence
+
+
 def _trim_bounds(seg) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """(start_ms, end_ms) of the speech in ``seg``, with a small margin."""
-    from pydub.silence import detect_leading_silence
+    import audioop  # noqa: PLC0415
 
-    lead = detect_leading_silence(seg, silence_threshold=SILENCE_DBFS, chunk_size=1)
-    tail = detect_leading_silence(seg.reverse(), silence_threshold=SILENCE_DBFS, chunk_size=1)
+    pcm, rate = seg.raw_data, seg.frame_rate
+    lead = _leading_silence_ms(pcm, rate)
+    tail = _leading_silence_ms(audioop.reverse(pcm, 2), rate)
     start = max(0, lead - EDGE_MS)
     end = min(len(seg), len(seg) - tail + EDGE_MS)
     if end <= start:  # all silence: keep it whole rather than lose it
@@ -103,9 +123,12 @@ def silence(ms: int, sample_rate: int) -> bytes:
     return b"\x00\x00" * int(sample_rate * ms / 1000)
 
 
-def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path) -> Timeline:
+def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path,
+             on_part: Callable[[bytes, int], None] | None = None) -> Timeline:
     """Write (clip, pause_after_ms) parts, one at a time, into one timeline at
-    ``sample_rate`` in ``path``. Memory holds one clip at a time, whatever the length."""
+    ``sample_rate`` in ``path``. Memory holds one clip at a time, whatever the length.
+    ``on_part`` sees each part as written (its PCM, pause included, and the frame of
+    the seam in its pause)."""
     spans: list[Span] = []
     words: list[tuple[Word, ...]] = []
     seams: list[int] = []
@@ -131,6 +154,8 @@ def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path) ->
                 raise OutputError(
                     f"cannot write the working audio in {path.parent}: {exc.strerror} (is the disk full?)"
                 ) from None
+            if on_part is not None:
+                on_part(pcm + gap, seams[-1])
     return Timeline(path, sample_rate, frames, tuple(spans), tuple(words), tuple(seams[:-1]))
 
 
