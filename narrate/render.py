@@ -15,26 +15,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from narrate import audio
-from narrate.cache import ClipCache, default_cache_dir
 from narrate.config import Settings
 from narrate.export import loudness as levels
 from narrate.export.encode import ffmpeg
 from narrate.export.formats import Format
+from narrate.export.pieces import EarlyMeasure
 from narrate.export.staging import ensure_folder, refuse_symlink
 from narrate.export.writer import write_outputs
 from narrate.models import Clip, Script
 from narrate.pipeline import Result
 from narrate.script import spoken_form
-from narrate.synthesis import Synthesizer
+from narrate.synthesis import Synthesizer, synthesizer_for
 
 Progress = Callable[[str, int, int], None]
-
-
-def synthesizer_for(settings: Settings, shared: bool = False) -> Synthesizer:
-    """A Synthesizer for these settings (the clip cache unless --no-cache)."""
-    jobs = settings.jobs if settings.jobs is not None else (os.cpu_count() or 1)
-    cache = ClipCache(default_cache_dir() if settings.cache else None)
-    return Synthesizer(settings.engine, settings.voice, jobs=jobs, cache=cache, shared=shared)
 
 
 def _publisher_disclaimer(settings: Settings, voice: list[Clip]) -> Clip:
@@ -89,26 +82,36 @@ def render(
     with contextlib.ExitStack() as stack:
         synth = synthesizer or stack.enter_context(synthesizer_for(settings))
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="narrate-"))
-        keys = synth.synthesize(texts, on_clip)
-        narration = keys[1:] if spoken_disclaimer else keys
-        parts: Iterator[tuple[Clip, int]] = (
-            (synth.clip(k), u.pause_after_ms) for k, u in zip(narration, script.utterances, strict=True)
-        )
-        if spoken_disclaimer:
-            parts = itertools.chain([(synth.clip(keys[0]), settings.pauses.disclaimer)], parts)
-        elif disclaimer.enabled:
-            opening = _publisher_disclaimer(settings, [synth.clip(k) for k in narration[:8]])
+        plan = synth.plan(texts)
+        # Clips in order, each as soon as it is made: assembly (and, for a new article,
+        # measuring its loudness) runs while the engines are still speaking.
+        clips = map(synth.clip, synth.stream(plan, on_clip))
+        opening = next(clips) if spoken_disclaimer else None
+        first = next(clips)
+        rate = first.sample_rate
+        narration: Iterator[Clip] = itertools.chain([first], clips)
+        if disclaimer.enabled and opening is None:
+            head = list(itertools.islice(narration, 8))
+            opening = _publisher_disclaimer(settings, head)
+            narration = itertools.chain(head, narration)
+        parts: Iterator[tuple[Clip, int]] = zip(
+            narration, (u.pause_after_ms for u in script.utterances), strict=True)
+        if opening is not None:
             parts = itertools.chain([(opening, settings.pauses.disclaimer)], parts)
-        if progress:
-            progress("assembling", 0, 1)
-        rate = synth.clip(narration[0]).sample_rate
-        timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm")
+        early = None
+        if fmt.name == "mp3" and previous is None and 2 * len(plan.missing) > plan.distinct:
+            out = settings.output
+            early = stack.enter_context(EarlyMeasure(
+                rate, synth.cache, target_lufs=out.loudness, out_rate=fmt.rate(out.sample_rate),
+                bitrate=out.bitrate))
+        timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm", on_part=early)
         if progress:
             progress("encoding", 0, 1)
         written = write_outputs(
             script, timeline, settings, dest, fmt,
             engine_identity=synth.identity(), has_disclaimer=disclaimer.enabled,
             jobs=max(1, jobs), stamps=stamps, previous=previous, cache=synth.cache, hints=hints,
+            early=early,
         )
     return Result(
         written.audio, written.files, written.manifest, timeline.duration_ms, len(script.utterances),

@@ -33,10 +33,15 @@ def ffmpeg_output(args: list[str], what: str, *, stdin: bytes | None = None) -> 
         raise EncodeError(f"could not run ffmpeg: {exc}", command=cmd) from None
     stderr = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
-        errors = [ln for ln in stderr.splitlines() if "rror" in ln] or stderr.strip().splitlines()
-        last = errors[-1] if errors else f"exit status {result.returncode}"
-        raise EncodeError(f"ffmpeg failed to {what}: {last}", command=cmd, stderr=stderr)
+        raise failure(what, result.returncode, stderr, cmd)
     return result.stdout, stderr
+
+
+def failure(what: str, status: int, stderr: str, cmd: list[str]) -> EncodeError:
+    """The error for an ffmpeg run that failed: what it was doing and its last complaint."""
+    errors = [ln for ln in stderr.splitlines() if "rror" in ln] or stderr.strip().splitlines()
+    last = errors[-1] if errors else f"exit status {status}"
+    return EncodeError(f"ffmpeg failed to {what}: {last}", command=cmd, stderr=stderr)
 
 
 def raw_input(rate: int, source: str = "pipe:0") -> list[str]:

@@ -13,13 +13,17 @@ loudnorm filter 7.6 s a pass; this costs ~0.3 s plus the levelling pass.)
 from __future__ import annotations
 
 import math
+import queue
 import re
+import subprocess
+import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.errors import EncodeError
-from narrate.export.encode import ffmpeg_output, raw_input, run_ffmpeg
+from narrate.export.encode import failure, ffmpeg, ffmpeg_output, raw_input, run_ffmpeg
 
 LIMIT_DBFS = -2.0  # sample ceiling; MP3 overshoot stays under −1 dBTP
 MAX_GAIN_DB = 30.0
@@ -70,6 +74,66 @@ def parse_blocks(stderr: str) -> list[list[float]]:
         value = match.group(2)
         found.setdefault(int(match.group(1)), []).append(-200.0 if value == "-inf" else float(value))
     return [found[index] for index in sorted(found)]
+
+
+class StreamMeter:
+    """The gating blocks of PCM that arrives a chunk at a time: an ffmpeg meter reads it
+    through a pipe while it is still being made (fed from a thread of its own, so the
+    producer never waits on the meter), and ``blocks()`` returns once the feed ends."""
+
+    def __init__(self, rate: int) -> None:
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by blocks() or abandon()
+        cmd = [ffmpeg(), "-hide_banner", "-nostdin", "-nostats", *raw_input(rate),
+               "-af", BLOCKS.format(peak=""), "-f", "null", "-"]
+        try:
+            self._cmd = cmd
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                          stderr=self._log)
+        except OSError as exc:
+            self._log.close()
+            raise EncodeError(f"could not run ffmpeg: {exc}", command=cmd) from None
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+        self._broken = False
+        self._feeder = threading.Thread(target=self._feed, daemon=True)
+        self._feeder.start()
+
+    def _feed(self) -> None:
+        stdin = self._proc.stdin
+        assert stdin is not None
+        while (chunk := self._chunks.get()) is not None:
+            if not self._broken:
+                try:
+                    stdin.write(chunk)
+                except OSError:  # the meter died: blocks() says so
+                    self._broken = True
+        try:
+            stdin.close()
+        except OSError:
+            self._broken = True
+
+    def write(self, pcm: bytes) -> None:
+        self._chunks.put(pcm)
+
+    def blocks(self) -> list[float]:
+        """Every gating block of what was written (ends the feed)."""
+        self._chunks.put(None)
+        self._feeder.join()
+        status = self._proc.wait()
+        self._log.seek(0)
+        log = self._log.read().decode("utf-8", "replace")
+        self._log.close()
+        found = parse_blocks(log)
+        if status != 0 or self._broken or not found:
+            raise failure("measure loudness", status, log, self._cmd)
+        return found[0]
+
+    def abandon(self) -> None:
+        """Stop the meter without a reading (the run failed)."""
+        self._proc.kill()
+        self._chunks.put(None)
+        self._feeder.join()
+        self._proc.wait()
+        self._log.close()
 
 
 def integrated(blocks: list[float]) -> float:

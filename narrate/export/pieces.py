@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from narrate.cache import ClipCache
 from narrate.export import loudness as levels
 from narrate.export.encode import ffmpeg_output, raw_input
 
-PIECE_SECONDS = 40
+PIECE_SECONDS = 12
 LAME_DELAY = 1105
 MP3_FRAME = 1152
 GAIN_STEP_DB = 0.1  # gains are rounded, so an edit elsewhere leaves other pieces cached
@@ -39,7 +40,7 @@ RETRIAL_DB = 1.0  # a trial this far from the gain is measured again
 STICKY_DB = 0.25  # an edit moving the input loudness less than this keeps the last gain
 EXPECTED_LOSS_DB = 2.0
 EXCERPT_SECONDS = 10
-BATCH = 4
+BATCH_SECONDS = 240  # of audio per encoder process
 JOBS_GUESS = 2  # meter runs when most pieces are new
 
 
@@ -112,24 +113,60 @@ def _mp3_args(out_rate: int, bitrate: str) -> list[str]:
             "-b:a", bitrate, "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1"]
 
 
+def _runs(pieces: list[Piece]) -> list[list[Piece]]:
+    """``pieces`` (in order) grouped into runs that follow one another in the timeline."""
+    runs: list[list[Piece]] = []
+    for piece in pieces:
+        if runs and runs[-1][-1].stop == piece.start:
+            runs[-1].append(piece)
+        else:
+            runs.append([piece])
+    return runs
+
+
 def _encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: int, bitrate: str
             ) -> list[Encoded]:
-    """Level and encode ``pieces`` with one ffmpeg process (each its own LAME stream):
-    starting ffmpeg costs ~80 ms, as much as encoding fifteen seconds of speech."""
+    """Level and encode ``pieces`` (in timeline order) with one ffmpeg process, each its
+    own LAME stream: starting ffmpeg costs ~80 ms, as much as encoding fifteen seconds of
+    speech. Pieces that follow one another are read as one input and split by
+    ``asegment``, so their encoders run one after another: encoders fed side by side
+    cost a third more CPU (they share the caches)."""
+    chain = f"{levels.chain(gain_db)},aresample={out_rate}:resampler=soxr"
     with tempfile.TemporaryDirectory(prefix="narrate-pieces-") as scratch:
         args: list[str] = []
-        for n, piece in enumerate(pieces):
-            source = Path(scratch) / f"{n}.pcm"
-            source.write_bytes(timeline.read(piece.start, piece.stop))
+        graph: list[str] = []
+        n = 0
+        for k, run in enumerate(_runs(pieces)):
+            source = Path(scratch) / f"{k}.pcm"
+            source.write_bytes(timeline.read(run[0].start, run[-1].stop))
             args += raw_input(timeline.sample_rate, str(source))
-        chain = f"{levels.chain(gain_db)},aresample={out_rate}:resampler=soxr"
-        graph = ";".join(f"[{n}:a]{chain}[o{n}]" for n in range(len(pieces)))
-        args += ["-filter_complex", graph]
-        for n in range(len(pieces)):
-            args += ["-map", f"[o{n}]", *_mp3_args(out_rate, bitrate)[:-1], str(Path(scratch) / f"{n}.mp3")]
+            labels = [f"s{n + j}" for j in range(len(run))]
+            if len(run) > 1:
+                splits = "|".join(str(p.start - run[0].start) for p in run[1:])
+                graph.append(f"[{k}:a]asegment=samples={splits}" + "".join(f"[{x}]" for x in labels))
+            else:
+                graph.append(f"[{k}:a]anull[{labels[0]}]")
+            graph += [f"[{x}]{chain}[o{n + j}]" for j, x in enumerate(labels)]
+            n += len(run)
+        args += ["-filter_complex", ";".join(graph)]
+        for j in range(n):
+            args += ["-map", f"[o{j}]", *_mp3_args(out_rate, bitrate)[:-1], str(Path(scratch) / f"{j}.mp3")]
         ffmpeg_output(args, "encode mp3")
-        encoded = [(Path(scratch) / f"{n}.mp3").read_bytes() for n in range(len(pieces))]
+        encoded = [(Path(scratch) / f"{j}.mp3").read_bytes() for j in range(n)]
     return [Encoded(mp3, mp3_frames(mp3) * MP3_FRAME) for mp3 in encoded]
+
+
+def _batches(missing: list[int], pieces: list[Piece], count: int) -> list[list[int]]:
+    """``missing`` (in order) in ``count`` batches of consecutive pieces, about equal in
+    length: each piece goes to the batch its midpoint falls in."""
+    total = sum(pieces[n].stop - pieces[n].start for n in missing) or 1
+    batches: list[list[int]] = [[] for _ in range(count)]
+    done = 0
+    for n in missing:
+        length = pieces[n].stop - pieces[n].start
+        batches[min(count - 1, int((done + length / 2) * count / total))].append(n)
+        done += length
+    return [batch for batch in batches if batch]
 
 
 _BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
@@ -160,8 +197,15 @@ class Rendered:
     encoded: int = 0  # pieces encoded this time (the rest came from the cache)
 
 
+def _dealt(blocks: list[float], piece: Piece, origin: int, rate: int) -> list[float]:
+    """The blocks of a meter run that started at frame ``origin`` that belong to
+    ``piece``: a block every 100 ms, each to the piece its 400 ms window ends in."""
+    step = rate // 10
+    return blocks[(piece.start - origin + step - 1) // step : (piece.stop - origin + step - 1) // step]
+
+
 def _plain(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: ClipCache,
-           pool: ThreadPoolExecutor) -> list[list[float]]:
+           pool: ThreadPoolExecutor, foreseen: Foreseen | None = None) -> list[list[float]]:
     """Each piece's gating blocks as it is, from the cache where it can. Metering many
     pieces one process each costs a process start apiece, so when most are missing the
     whole timeline is metered at once and its blocks dealt out to the pieces (a block
@@ -173,11 +217,13 @@ def _plain(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: C
         entry = cache.get_entry("pieces", key)
         found.append(list(entry[0]["blocks"]) if entry is not None else None)
     missing = [n for n, blocks in enumerate(found) if blocks is None]
-    if len(missing) > 2:
+    if foreseen is not None:
+        for n in missing:
+            found[n] = _dealt(foreseen.blocks, pieces[n], 0, rate)
+    elif len(missing) > 2:
         # Contiguous runs of pieces, one meter process per core, each reading its run.
         runs = [missing[k * len(missing) // JOBS_GUESS : (k + 1) * len(missing) // JOBS_GUESS]
                 for k in range(JOBS_GUESS)]
-        step = rate // 10  # a block every 100 ms
 
         def meter_run(run: list[int]) -> None:
             first, last = pieces[run[0]], pieces[run[-1]]
@@ -190,9 +236,7 @@ def _plain(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: C
             )
             blocks = levels.parse_blocks(log)[0]
             for n in run:
-                piece = pieces[n]
-                found[n] = blocks[(piece.start - first.start + step - 1) // step :
-                                  (piece.stop - first.start + step - 1) // step]
+                found[n] = _dealt(blocks, pieces[n], first.start, rate)
 
         list(pool.map(meter_run, [run for run in runs if run]))
     else:
@@ -205,27 +249,132 @@ def _plain(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: C
     return [blocks or [] for blocks in found]
 
 
+def excerpt_within(seams: list[int], frames: int | None, rate: int, seconds: float = EXCERPT_SECONDS
+                   ) -> Piece | None:
+    """About ``seconds`` of the narration's opening, from pause to pause: from the pause
+    after the first part (the disclaimer, or the title) to the first pause ``seconds``
+    later. ``seams`` are the pauses known so far and ``frames`` the whole length once
+    it is known; None while the excerpt's end is not known yet."""
+    start = seams[0] if seams else 0
+    later = [seam for seam in seams if seam >= start + seconds * rate]
+    if later:
+        return Piece(start, later[0])
+    return None if frames is None else Piece(start, frames)
+
+
 def excerpt(timeline: Timeline, seconds: float = EXCERPT_SECONDS) -> Piece:
-    """About ``seconds`` from the middle of the narration, from pause to pause."""
-    rate, seams = timeline.sample_rate, list(timeline.seams)
-    if timeline.frames <= seconds * rate or not seams:
-        return Piece(0, timeline.frames)
-    middle = timeline.frames // 2 - int(seconds * rate / 2)
-    start = min(seams, key=lambda s: abs(s - middle))
-    later = [s for s in seams if s >= start + seconds * rate]
-    return Piece(start, later[0] if later else timeline.frames)
+    found = excerpt_within(list(timeline.seams), timeline.frames, timeline.sample_rate, seconds)
+    assert found is not None
+    return found
+
+
+def trial_gain(target_lufs: float) -> float:
+    """The gain the excerpt's round trip is first measured at: right for a typical voice."""
+    return target_lufs - levels.TYPICAL_INPUT_LUFS + EXPECTED_LOSS_DB
+
+
+@dataclass(frozen=True)
+class Foreseen:
+    """What EarlyMeasure found: the whole narration's gating blocks, and the excerpt's
+    round trip at the trial gain."""
+
+    blocks: list[float]
+    excerpt: Piece
+    trip: dict[str, float]
+
+
+class EarlyMeasure:
+    """The measuring that needs no gain, done while the timeline is being assembled (and
+    the engines are still speaking), so that encoding can start the moment the last
+    clip is in: a meter reads the narration through a pipe as it is written, and the
+    excerpt's round trip runs as soon as the excerpt is complete.
+
+    Assembly calls it after each part with the part's PCM (pause included) and the
+    frame of the seam in its pause. A context manager: leaving it unfinished stops the
+    meter and the round trip.
+    """
+
+    def __init__(self, rate: int, cache: ClipCache, *, target_lufs: float, out_rate: int, bitrate: str
+                 ) -> None:
+        self.rate = rate
+        self._cache = cache
+        self._settings = (out_rate, bitrate)
+        self._trial = trial_gain(target_lufs)
+        self._meter = levels.StreamMeter(rate)
+        self._frames = 0
+        self._seams: list[int] = []
+        self._held = bytearray()  # the stream from the first seam on, until the excerpt is whole
+        self._first = b""  # the first part, while it is the only one
+        self._excerpt: Piece | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._trip: Future[dict[str, float]] | None = None
+        self._done = False
+
+    def __call__(self, pcm: bytes, seam: int) -> None:
+        self._meter.write(pcm)
+        start = self._frames
+        self._frames += len(pcm) // 2
+        if not self._seams:
+            self._first = pcm
+            self._held += pcm[2 * (seam - start):]
+        elif self._excerpt is None:
+            self._first = b""
+            self._held += pcm
+        self._seams.append(seam)
+        # The newest seam may be the last part's, which is no seam of the timeline.
+        if self._excerpt is None and (found := excerpt_within(self._seams[:-1], None, self.rate)):
+            self._start_trip(found)
+
+    def _start_trip(self, found: Piece) -> None:
+        self._excerpt = found
+        pcm = bytes(self._held[: 2 * (found.stop - found.start)])
+        self._held = bytearray()
+        out_rate, bitrate = self._settings
+        key = _key("trip", hashlib.sha256(pcm).hexdigest(), self.rate, self._trial, out_rate, bitrate)
+
+        def trip() -> dict[str, float]:
+            entry = self._cache.get_entry("pieces", key)
+            if entry is not None:
+                return dict(entry[0])
+            reading = _round_trip(pcm, self.rate, self._trial, out_rate, bitrate)
+            self._cache.put_entry("pieces", key, reading, b"")
+            return reading
+
+        self._trip = self._pool.submit(trip)
+
+    def finish(self) -> Foreseen:
+        """The readings, once the meter and the round trip are done."""
+        if self._excerpt is None:
+            if len(self._seams) <= 1:  # one part: the excerpt is all of it
+                self._held = bytearray(self._first)
+            found = excerpt_within(self._seams[:-1], self._frames, self.rate)
+            assert found is not None
+            self._start_trip(found)
+        assert self._trip is not None and self._excerpt is not None
+        blocks = self._meter.blocks()
+        self._done = True
+        return Foreseen(blocks, self._excerpt, self._trip.result())
+
+    def __enter__(self) -> EarlyMeasure:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._done:
+            self._meter.abandon()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def render_mp3(
     timeline: Timeline, cache: ClipCache, *, target_lufs: float, out_rate: int, bitrate: str, jobs: int,
     previous: dict[str, float] | None = None, progress: Callable[[int, int], None] | None = None,
-    hints: dict[str, float] | None = None,
+    hints: dict[str, float] | None = None, early: EarlyMeasure | None = None,
 ) -> Rendered:
     """Measure, level and encode every piece (cached ones are reused); the MP3 bytes of
     each piece in order and where each starts in the decoded output. ``previous`` is
     the loudness record of the last rendering of this output with the same settings;
     ``hints`` a record shared by the articles of a batch (one voice, one codec): the
-    limiter's and codec's share measured once serves the articles after it."""
+    limiter's and codec's share measured once serves the articles after it; ``early``
+    the measuring begun while the timeline was assembled."""
     pieces = cut(timeline)
     rate = timeline.sample_rate
 
@@ -253,15 +402,17 @@ def render_mp3(
             entry = cache.get_entry("pieces", key)
             found.append((Encoded(entry[1], entry[0]["decoded_frames"]), False) if entry else None)
         missing = [n for n, hit in enumerate(found) if hit is None]
-        # Up to BATCH pieces per process: a start saved per piece, without one huge graph.
-        count = max(max(1, jobs), -(-len(missing) // BATCH))
-        batches = [missing[k::count] for k in range(count)]
+        # One process per core, or per BATCH_SECONDS when there is more: a start saved
+        # per piece, and the work still shared out evenly on a busy machine.
+        seconds = sum(pieces[n].stop - pieces[n].start for n in missing) / rate
+        count = min(len(missing), max(max(1, jobs), math.ceil(seconds / BATCH_SECONDS)))
+        batches = _batches(missing, pieces, count)
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as encoders:
             made = encoders.map(
                 lambda batch: _encode(timeline, [pieces[n] for n in batch], gain, out_rate, bitrate),
-                [b for b in batches if b],
+                batches,
             )
-            for batch, results in zip([b for b in batches if b], made, strict=True):
+            for batch, results in zip(batches, made, strict=True):
                 for n, result in zip(batch, results, strict=True):
                     found[n] = (result, True)
                     cache.put_entry("pieces", keys[n], {"decoded_frames": result.decoded_frames}, result.mp3)
@@ -271,11 +422,17 @@ def render_mp3(
         # The excerpt's round trip runs alongside the pieces' meters, at a trial gain
         # for a typical voice; it is repeated at the right gain only when that is far off.
         # After an edit, the pieces are encoded at the last gain alongside the meters too.
-        typical = target_lufs - levels.TYPICAL_INPUT_LUFS + EXPECTED_LOSS_DB
+        typical = trial_gain(target_lufs)
         known = hints if hints and "loss_db" in hints else None
-        early = pool.submit(trip, typical) if previous is None and known is None else None
+        foreseen = early.finish() if early is not None else None
+        first_trip: Future[dict] | None = None
+        if foreseen is not None:
+            first_trip = Future()
+            first_trip.set_result(foreseen.trip)
+        elif previous is None and known is None:
+            first_trip = pool.submit(trip, typical)
         hopeful = pool.submit(encoded, previous["gain_db"]) if previous else None
-        plain = _plain(timeline, pieces, digests, cache, pool)
+        plain = _plain(timeline, pieces, digests, cache, pool, foreseen)
         input_i = levels.integrated([block for blocks in plain for block in blocks])
         gain, loss, peak = 0.0, 0.0, None
         if previous is not None and abs(input_i - previous["input_lufs"]) < STICKY_DB:
@@ -293,7 +450,7 @@ def render_mp3(
                 if known is not None:
                     reading, trial = known, known["trial"]
                 else:
-                    reading = early.result() if early is not None else trip(typical)
+                    reading = first_trip.result() if first_trip is not None else trip(typical)
                     trial = typical
                 if abs(target_lufs - input_i + reading["loss_db"] - trial) > RETRIAL_DB:
                     trial = round((target_lufs - input_i + reading["loss_db"]) / TRIAL_STEP_DB)

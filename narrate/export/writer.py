@@ -17,7 +17,7 @@ from narrate.export import manifest as manifests
 from narrate.export.captions import Cue, to_srt, to_vtt
 from narrate.export.encode import encode_pcm
 from narrate.export.formats import Format
-from narrate.export.pieces import render_mp3, time_map
+from narrate.export.pieces import EarlyMeasure, render_mp3, time_map
 from narrate.export.staging import Staging
 from narrate.export.tags import (
     Chapter,
@@ -79,13 +79,14 @@ def write_outputs(
     previous: dict[str, float] | None = None,
     hints: dict[str, float] | None = None,
     jobs: int = 2,
+    early: EarlyMeasure | None = None,
 ) -> Written:
     out = settings.output
     rate = fmt.rate(out.sample_rate)
     rendered = None
     if fmt.name == "mp3":
         rendered = render_mp3(timeline, cache, target_lufs=out.loudness, out_rate=rate,
-                              bitrate=out.bitrate, jobs=jobs, previous=previous, hints=hints)
+                              bitrate=out.bitrate, jobs=jobs, previous=previous, hints=hints, early=early)
         gain, input_lufs, measured = rendered.gain_db, rendered.input_lufs, rendered.output
         timeline = timeline.remapped(time_map(rendered, timeline.sample_rate, rate),
                                      1000 * rendered.decoded_frames / rate)

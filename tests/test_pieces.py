@@ -1,0 +1,125 @@
+"""The MP3 is made piece by piece while the narration is still being spoken: these
+tests hold the shortcuts to the slow, obvious way of doing the same thing, on real
+espeak-ng clips and real ffmpeg."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydub import AudioSegment
+from pydub.silence import detect_leading_silence
+
+from narrate import audio
+from narrate.cache import ClipCache
+from narrate.engines.base import VoiceSettings, engine_class
+from narrate.export import loudness as levels
+from narrate.export import pieces
+from narrate.models import Clip
+from narrate.synthesis import Synthesizer
+
+TEXTS = [
+    "Voice is AI-generated.",
+    "The harbour reopened on Monday after three weeks of repairs.",
+    "Ferries ran on time, the operator said.",
+    "Passengers welcomed the news, and traders said business was already picking up again.",
+    "Repairs cost four million dollars.",
+    "More work is planned for next year, when the northern quay will close for a month.",
+    "Thank you for listening.",
+]
+
+
+@pytest.fixture(scope="module")
+def clips() -> list[Clip]:
+    engine = engine_class("espeak").load(VoiceSettings())
+    return [engine.synthesize(text) for text in TEXTS]
+
+
+def timeline_of(clips: list[Clip], path: Path, on_part=None) -> audio.Timeline:  # type: ignore[no-untyped-def]
+    return audio.assemble(((clip, 400) for clip in clips), clips[0].sample_rate, path, on_part=on_part)
+
+
+def test_pieces_encoded_in_one_run_are_the_bytes_of_pieces_encoded_alone(clips: list[Clip], tmp_path: Path
+                                                                          ) -> None:
+    timeline = timeline_of(clips, tmp_path / "t.pcm")
+    cut = pieces.cut(timeline, seconds=2)
+    assert len(cut) >= 3
+    together = pieces._encode(timeline, cut, 4.0, 44100, "96k")
+    alone = [pieces._encode(timeline, [piece], 4.0, 44100, "96k")[0] for piece in cut]
+    assert [e.mp3 for e in together] == [e.mp3 for e in alone]
+    # Pieces apart from each other (an edit) still come back in their own order.
+    odd = pieces._encode(timeline, cut[::2], 4.0, 44100, "96k")
+    assert [e.mp3 for e in odd] == [e.mp3 for e in alone[::2]]
+
+
+def test_batches_are_consecutive_and_about_equal_in_length() -> None:
+    lengths = [24.7, 24.4, 24.5, 20.5, 25.9, 24.0, 21.8, 28.6, 25.7, 23.7, 21.4, 22.3, 24.1]
+    bounds = [0]
+    for seconds in lengths:
+        bounds.append(bounds[-1] + int(seconds * 22050))
+    cut = [pieces.Piece(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    batches = pieces._batches(list(range(len(cut))), cut, 2)
+    assert [n for batch in batches for n in batch] == list(range(len(cut)))
+    sizes = [sum(cut[n].stop - cut[n].start for n in batch) / 22050 for batch in batches]
+    assert abs(sizes[0] - sizes[1]) <= max(lengths)
+    assert pieces._batches([3, 4, 9], cut, 5) == [[3], [4], [9]]
+
+
+def test_early_measure_agrees_with_measuring_the_finished_narration(clips: list[Clip], tmp_path: Path
+                                                                   ) -> None:
+    cache = ClipCache(tmp_path / "cache")
+    with pieces.EarlyMeasure(clips[0].sample_rate, cache, target_lufs=-16.0, out_rate=44100,
+                             bitrate="96k") as early:
+        timeline = timeline_of(clips, tmp_path / "t.pcm", on_part=early)
+        foreseen = early.finish()
+    # The meter fed while assembling read every gating block of the finished narration.
+    whole = pieces._plain_blocks(timeline.read(), timeline.sample_rate)
+    assert len(foreseen.blocks) == len(whole)
+    assert levels.integrated(foreseen.blocks) == pytest.approx(levels.integrated(whole), abs=0.01)
+    # Its excerpt is the one the finished narration names, and the round trip on it
+    # reads what the round trip on the finished narration's excerpt reads.
+    assert foreseen.excerpt == pieces.excerpt(timeline, pieces.EXCERPT_SECONDS)
+    excerpt = timeline.read(foreseen.excerpt.start, foreseen.excerpt.stop)
+    trial = pieces.trial_gain(-16.0)
+    assert foreseen.trip == pieces._round_trip(excerpt, timeline.sample_rate, trial, 44100, "96k")
+    assert 0.5 < foreseen.trip["loss_db"] < 5
+
+
+def test_early_measure_of_a_single_part_takes_it_whole(clips: list[Clip], tmp_path: Path) -> None:
+    with pieces.EarlyMeasure(clips[1].sample_rate, ClipCache(None), target_lufs=-16.0, out_rate=44100,
+                             bitrate="96k") as early:
+        timeline = timeline_of(clips[1:2], tmp_path / "t.pcm", on_part=early)
+        foreseen = early.finish()
+    assert foreseen.excerpt == pieces.Piece(0, timeline.frames) == pieces.excerpt(timeline)
+
+
+def test_early_measure_left_unfinished_stops_its_meter(clips: list[Clip], tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), pieces.EarlyMeasure(
+            clips[0].sample_rate, ClipCache(None), target_lufs=-16.0, out_rate=44100, bitrate="96k") as early:
+        timeline_of(clips[:3], tmp_path / "t.pcm", on_part=early)
+        raise RuntimeError("the run failed")
+    assert early._meter._proc.poll() is not None
+
+
+def test_stream_yields_every_key_in_order_once_its_clip_is_cached(tmp_path: Path) -> None:
+    texts = [TEXTS[3], TEXTS[0], TEXTS[3], TEXTS[5], TEXTS[6]]  # long and short, one repeated
+    cache = ClipCache(tmp_path / "cache")
+    with Synthesizer("espeak", VoiceSettings(), jobs=2, cache=cache) as synth:
+        plan = synth.plan(texts)
+        assert len(plan.missing) == plan.distinct == 4
+        for key in synth.stream(plan):
+            assert cache.get(key) is not None
+        assert list(synth.stream(synth.plan(texts))) == plan.keys == synth.keys(texts)
+        assert synth.stats.synthesized == 4 and synth.stats.from_cache == 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-32768, 32767), max_size=900), st.sampled_from([8000, 16000, 22050, 44100]),
+       st.integers(0, 400))
+def test_trimming_reads_silence_exactly_as_pydub_does(samples: list[int], rate: int, pad: int) -> None:
+    pcm = b"\x00\x00" * pad + b"".join(s.to_bytes(2, "little", signed=True) for s in samples)
+    seg = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=1)
+    expected = detect_leading_silence(seg, silence_threshold=audio.SILENCE_DBFS, chunk_size=1)
+    assert audio._leading_silence_ms(pcm, rate) == expected
