@@ -136,3 +136,23 @@ def test_word_timings_follow_the_audio() -> None:
     starts = [w.start_ms for w in clip.words]
     assert starts == sorted(starts) and starts[-1] < clip.duration_ms
     assert all(w.end_ms >= w.start_ms for w in clip.words)
+
+
+def test_workers_are_forked_only_from_one_thread_without_an_engine_library() -> None:
+    """A forked worker starts in milliseconds, but a fork copies the locks of other
+    threads (espeak-ng's own once it is initialised): such a copy hangs."""
+    probe = (
+        "import sys, threading\n"
+        "from narrate.engines.base import VoiceSettings\n"
+        "from narrate.synthesis import Synthesizer\n"
+        "synth = Synthesizer('pyttsx3', VoiceSettings(), jobs=2)\n"
+        "print(synth._start_method())\n"
+        "if sys.argv[1] == 'thread':\n"
+        "    threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+        "else:\n"
+        "    synth._engine_cls.load(VoiceSettings()).close()\n"
+        "print(synth._start_method())\n"
+    )
+    for case in ("thread", "engine"):
+        out = subprocess.run([sys.executable, "-c", probe, case], capture_output=True, text=True, check=True)
+        assert out.stdout.split() == ["fork", "spawn"], (case, out.stdout, out.stderr)
