@@ -8,9 +8,15 @@ For the sample article and for the same article repeated 10×:
   cold      narrate with an empty sentence cache
   warm      the same command again (the output is up to date)
   edit      one sentence changed, everything else cached
-each as wall time, CPU time (user+sys of the whole process tree), peak RSS (the largest
-sum over the process tree, sampled every 10 ms) and the ratio of wall time to the
-baseline; plus seconds of audio per wall second and the time of `narrate --help`.
+each as wall time, CPU time (user+sys of the whole process tree) and the ratio of wall
+time to the baseline; plus seconds of audio per wall second and the time of
+`narrate --help`.
+
+Each round runs the baseline and then narrate's three runs, so a ratio compares runs
+made moments apart; the table shows the median of --rounds rounds (and the range of
+the ratios). Peak RSS (the largest sum over the process tree) comes from one more
+round of its own: sampling /proc every 10 ms costs ~13 % of a core, which would
+slow whatever uses both cores and not the single-threaded baseline.
 """
 
 from __future__ import annotations
@@ -18,13 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,8 +77,9 @@ def _sample(pid: int, stop: threading.Event, peaks: list[int]) -> None:
         stop.wait(0.01)
 
 
-def measure(commands: list[list[str]], env: dict[str, str] | None = None) -> Run:
-    """Run ``commands`` one after another; wall, CPU and peak tree RSS over all of them."""
+def measure(commands: list[list[str]], env: dict[str, str] | None = None, rss: bool = False) -> Run:
+    """Run ``commands`` one after another; wall and CPU over all of them, and with
+    ``rss`` the peak tree RSS (sampled, which costs CPU: only in the RSS round)."""
     wall = cpu = 0.0
     peak = 0
     for cmd in commands:
@@ -82,11 +89,13 @@ def measure(commands: list[list[str]], env: dict[str, str] | None = None) -> Run
         stop = threading.Event()
         peaks = [0]
         sampler = threading.Thread(target=_sample, args=(proc.pid, stop, peaks), daemon=True)
-        sampler.start()
+        if rss:
+            sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
-        stop.set()
-        sampler.join()
         wall += time.perf_counter() - start
+        stop.set()
+        if rss:
+            sampler.join()
         cpu += usage.ru_utime + usage.ru_stime
         peak = max(peak, peaks[0], usage.ru_maxrss)
         if os.waitstatus_to_exitcode(status) != 0:
@@ -110,36 +119,43 @@ def edit_one_sentence(text: str) -> str:
     return " ".join(words)
 
 
-def bench_article(name: str, article: Path, work: Path) -> dict:
-    cache = work / f"cache-{name}"
-    env = {"NARRATE_CACHE_DIR": str(cache)}
-    out = work / f"{name}.mp3"
-    wav = work / f"{name}.wav"
-    base = work / f"{name}-baseline.mp3"
-    baseline = measure([
-        ["espeak-ng", "-v", "en-us", "-w", str(wav), "-f", str(article)],
-        ["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-ac", "1", "-ar", "44100", "-b:a", "96k",
-         "-compression_level", "7", str(base)],
-    ])
-    shutil.rmtree(cache, ignore_errors=True)
-    cold = measure([[*NARRATE, str(article), "-o", str(out), "-q"]], env)
-    warm = measure([[*NARRATE, str(article), "-o", str(out), "-q"]], env)
-    edited = work / f"{name}-edited.txt"
+def one_round(name: str, article: Path, work: Path, round_: str, rss: bool = False) -> dict[str, Run]:
+    """Baseline, then narrate cold (fresh cache), warm and edit, in their own folder."""
+    folder = work / f"{name}-{round_}"
+    folder.mkdir()
+    env = {"NARRATE_CACHE_DIR": str(folder / "cache")}
+    out = folder / f"{name}.mp3"
+    runs = {"baseline": measure([
+        ["espeak-ng", "-v", "en-us", "-w", str(folder / "base.wav"), "-f", str(article)],
+        ["ffmpeg", "-v", "error", "-y", "-i", str(folder / "base.wav"), "-ac", "1", "-ar", "44100",
+         "-b:a", "96k", "-compression_level", "7", str(folder / "base.mp3")],
+    ], rss=rss)}
+    runs["cold"] = measure([[*NARRATE, str(article), "-o", str(out), "-q"]], env, rss)
+    runs["warm"] = measure([[*NARRATE, str(article), "-o", str(out), "-q"]], env, rss)
+    edited = folder / "edited.txt"
     edited.write_text(edit_one_sentence(article.read_text(encoding="utf-8")), encoding="utf-8")
-    edit = measure([[*NARRATE, str(edited), "-o", str(out), "-q"]], env)
-    seconds = audio_seconds(out)
-    return {
-        "article": name,
-        "chars": len(article.read_text(encoding="utf-8")),
-        "audio_s": round(seconds, 1),
-        "baseline": asdict(baseline),
-        "cold": asdict(cold),
-        "warm": asdict(warm),
-        "edit": asdict(edit),
-        "ratio": {k: round(r.wall_s / baseline.wall_s, 2) for k, r in
-                  (("cold", cold), ("warm", warm), ("edit", edit))},
-        "audio_s_per_wall_s_cold": round(seconds / cold.wall_s, 1),
-    }
+    runs["edit"] = measure([[*NARRATE, str(edited), "-o", str(out), "-q"]], env, rss)
+    return runs
+
+
+def bench_article(name: str, article: Path, work: Path, rounds: int) -> dict:
+    timed = [one_round(name, article, work, str(n)) for n in range(rounds)]
+    peaks = one_round(name, article, work, "rss", rss=True)
+    seconds = audio_seconds(work / f"{name}-0" / f"{name}.mp3")
+    kinds = ("baseline", "cold", "warm", "edit")
+    result: dict = {"article": name, "chars": len(article.read_text(encoding="utf-8")),
+                    "audio_s": round(seconds, 1), "rounds": rounds}
+    for kind in kinds:
+        result[kind] = {
+            "wall_s": statistics.median(r[kind].wall_s for r in timed),
+            "cpu_s": statistics.median(r[kind].cpu_s for r in timed),
+            "peak_rss_mb": peaks[kind].peak_rss_mb,
+        }
+    ratios = {kind: sorted(r[kind].wall_s / r["baseline"].wall_s for r in timed) for kind in kinds[1:]}
+    result["ratio"] = {kind: round(statistics.median(values), 2) for kind, values in ratios.items()}
+    result["ratio_range"] = {kind: [round(v[0], 2), round(v[-1], 2)] for kind, v in ratios.items()}
+    result["audio_s_per_wall_s_cold"] = round(seconds / result["cold"]["wall_s"], 1)
+    return result
 
 
 def repeated(text: str, times: int) -> str:
@@ -178,6 +194,7 @@ def main() -> None:
     parser.add_argument("article", nargs="?", type=Path, default=DEFAULT_ARTICLE)
     parser.add_argument("--repeat", type=int, default=10,
                         help="the long article is the sample's body this many times")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per article (medians are shown)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     if not args.article.is_file():
@@ -187,8 +204,8 @@ def main() -> None:
         long_article = work / f"article-x{args.repeat}.txt"
         text = args.article.read_text(encoding="utf-8")
         long_article.write_text(repeated(text, args.repeat), encoding="utf-8")
-        results = [bench_article("x1", args.article, work),
-                   bench_article(f"x{args.repeat}", long_article, work)]
+        results = [bench_article("x1", args.article, work, args.rounds),
+                   bench_article(f"x{args.repeat}", long_article, work, args.rounds)]
         help_run = measure([[*NARRATE, "--help"]])
     frontend = frontend_seconds_per_mb(args.article)
     one, many = results
@@ -203,14 +220,18 @@ def main() -> None:
     if args.json:
         print(json.dumps(summary, indent=2))
         return
-    print(f"narrate benchmark on {args.article.name} ({os.cpu_count()} cores)\n")
-    print(f"{'article':<8} {'run':<9} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'× base':>7}")
+    print(f"narrate benchmark on {args.article.name} ({os.cpu_count()} cores, "
+          f"median of {args.rounds} rounds)\n")
+    print(f"{'article':<8} {'run':<9} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'× base':>7}  range")
     for r in results:
         for run in ("baseline", "cold", "warm", "edit"):
             m = r[run]
-            ratio = "" if run == "baseline" else f"{r['ratio'][run]:.2f}"
+            ratio, spread = "", ""
+            if run != "baseline":
+                ratio = f"{r['ratio'][run]:.2f}"
+                spread = "{:.2f}–{:.2f}".format(*r["ratio_range"][run])
             print(f"{r['article']:<8} {run:<9} {m['wall_s']:8.2f} {m['cpu_s']:8.2f} "
-                  f"{m['peak_rss_mb']:8.0f} {ratio:>7}")
+                  f"{m['peak_rss_mb']:8.0f} {ratio:>7}  {spread}")
         print(f"{'':<8} audio {r['audio_s']:.0f} s; {r['audio_s_per_wall_s_cold']:.0f} s of audio per "
               "wall second (cold)")
     print(f"\n10× article: cold wall {summary['scale_cold_wall']}× the 1× cold wall; "
