@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from narrate.errors import DependencyError, EncodeError
@@ -35,6 +37,39 @@ def ffmpeg_output(args: list[str], what: str, *, stdin: bytes | None = None) -> 
     if result.returncode != 0:
         raise failure(what, result.returncode, stderr, cmd)
     return result.stdout, stderr
+
+
+def ffmpeg_into_ffmpeg(first: list[str], second: list[str], what: str, *, stdin: bytes) -> tuple[str, str]:
+    """Run ffmpeg with ``first``, its standard output piped into a second ffmpeg run
+    with ``second``, both at once; (the first's log, the second's log) on success.
+    Both start together: the second's start-up (~60 ms) overlaps the first's work."""
+    cmds = [[ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y", *args] for args in (first, second)]
+    with tempfile.TemporaryFile() as log1, tempfile.TemporaryFile() as log2:
+        try:
+            one = subprocess.Popen(cmds[0], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log1)
+        except OSError as exc:
+            raise EncodeError(f"could not run ffmpeg: {exc}", command=cmds[0]) from None
+        try:
+            two = subprocess.Popen(cmds[1], stdin=one.stdout, stdout=subprocess.DEVNULL, stderr=log2)
+        except OSError as exc:
+            one.kill()
+            one.wait()
+            raise EncodeError(f"could not run ffmpeg: {exc}", command=cmds[1]) from None
+        assert one.stdin is not None and one.stdout is not None
+        one.stdout.close()  # the second process holds it now
+        with contextlib.suppress(BrokenPipeError):
+            one.stdin.write(stdin)
+        with contextlib.suppress(BrokenPipeError):
+            one.stdin.close()
+        statuses = one.wait(), two.wait()
+        logs = []
+        for handle in (log1, log2):
+            handle.seek(0)
+            logs.append(handle.read().decode("utf-8", "replace"))
+    for status, text, cmd in zip(statuses, logs, cmds, strict=True):
+        if status != 0:
+            raise failure(what, status, text, cmd)
+    return logs[0], logs[1]
 
 
 def failure(what: str, status: int, stderr: str, cmd: list[str]) -> EncodeError:

@@ -29,7 +29,7 @@ from pathlib import Path
 from narrate.audio import Timeline
 from narrate.cache import ClipCache
 from narrate.export import loudness as levels
-from narrate.export.encode import ffmpeg_output, raw_input
+from narrate.export.encode import ffmpeg_into_ffmpeg, ffmpeg_output, raw_input
 
 PIECE_SECONDS = 12
 LAME_DELAY = 1105
@@ -94,17 +94,16 @@ def _round_trip(pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: 
     meter = levels.BLOCKS.format(peak="")
     graph = (f"[0:a]asplit[a][b];[a]{meter}[plain];"
              f"[b]{levels.chain(trial_db)},aresample={out_rate}:resampler=soxr[trial]")
-    trial, log = ffmpeg_output(
+    log, played_log = ffmpeg_into_ffmpeg(
         [*raw_input(rate), "-filter_complex", graph, "-map", "[plain]", "-f", "null", "-",
          "-map", "[trial]", *_mp3_args(out_rate, bitrate)],
+        ["-f", "mp3", "-i", "pipe:0", "-af", levels.BLOCKS.format(peak=":peak=true"), "-f", "null", "-"],
         "measure loudness", stdin=pcm,
     )
     (plain,) = levels.parse_blocks(log)
-    _, log = ffmpeg_output(["-f", "mp3", "-i", "pipe:0", "-af", levels.BLOCKS.format(peak=":peak=true"),
-                            "-f", "null", "-"], "measure loudness", stdin=trial)
-    (played,) = levels.parse_blocks(log)
+    (played,) = levels.parse_blocks(played_log)
     plain_i, played_i = levels.integrated(plain), levels.integrated(played)
-    peak = levels.parse_summary(log).peak_db
+    peak = levels.parse_summary(played_log).peak_db
     return {"loss_db": plain_i + trial_db - played_i, "true_peak_db": peak if peak is not None else -120.0}
 
 
@@ -136,10 +135,15 @@ def _encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: i
         args: list[str] = []
         graph: list[str] = []
         n = 0
+        stdin = None
         for k, run in enumerate(_runs(pieces)):
-            source = Path(scratch) / f"{k}.pcm"
-            source.write_bytes(timeline.read(run[0].start, run[-1].stop))
-            args += raw_input(timeline.sample_rate, str(source))
+            pcm = timeline.read(run[0].start, run[-1].stop)
+            if stdin is None:  # the first run through a pipe: ffmpeg starts while it is read
+                stdin, source = pcm, "pipe:0"
+            else:
+                source = str(Path(scratch) / f"{k}.pcm")
+                Path(source).write_bytes(pcm)
+            args += raw_input(timeline.sample_rate, source)
             labels = [f"s{n + j}" for j in range(len(run))]
             if len(run) > 1:
                 splits = "|".join(str(p.start - run[0].start) for p in run[1:])
@@ -151,7 +155,7 @@ def _encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: i
         args += ["-filter_complex", ";".join(graph)]
         for j in range(n):
             args += ["-map", f"[o{j}]", *_mp3_args(out_rate, bitrate)[:-1], str(Path(scratch) / f"{j}.mp3")]
-        ffmpeg_output(args, "encode mp3")
+        ffmpeg_output(args, "encode mp3", stdin=stdin)
         encoded = [(Path(scratch) / f"{j}.mp3").read_bytes() for j in range(n)]
     return [Encoded(mp3, mp3_frames(mp3) * MP3_FRAME) for mp3 in encoded]
 
@@ -205,8 +209,10 @@ def _dealt(blocks: list[float], piece: Piece, origin: int, rate: int) -> list[fl
 
 
 def _plain(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: ClipCache,
-           pool: ThreadPoolExecutor, foreseen: Foreseen | None = None) -> list[list[float]]:
-    """Each piece's gating blocks as it is, from the cache where it can. Metering many
+           pool: ThreadPoolExecutor, foreseen: Foreseen | None = None
+           ) -> tuple[list[list[float]], Callable[[], None]]:
+    """Each piece's gating blocks as it is, from the cache where it can, and a function
+    that caches the ones measured now (called while the encoders run). Metering many
     pieces one process each costs a process start apiece, so when most are missing the
     whole timeline is metered at once and its blocks dealt out to the pieces (a block
     belongs to the piece its 400 ms window ends in; cuts lie in silence)."""
@@ -244,9 +250,12 @@ def _plain(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: C
                 lambda n: _plain_blocks(timeline.read(pieces[n].start, pieces[n].stop), rate), missing),
                 strict=True):
             found[n] = blocks
-    for n in missing:
-        cache.put_entry("pieces", keys[n], {"blocks": found[n]}, b"")
-    return [blocks or [] for blocks in found]
+
+    def remember() -> None:
+        for n in missing:
+            cache.put_entry("pieces", keys[n], {"blocks": found[n]}, b"")
+
+    return [blocks or [] for blocks in found], remember
 
 
 def excerpt_within(seams: list[int], frames: int | None, rate: int, seconds: float = EXCERPT_SECONDS
@@ -393,9 +402,9 @@ def render_mp3(
         return cached("trip", excerpt(timeline), lambda pcm: _round_trip(pcm, rate, trial, out_rate, bitrate),
                       trial, out_rate, bitrate)
 
-    def encoded(gain: float) -> list[tuple[Encoded, bool]]:
+    def encoded(gain: float, meanwhile: Callable[[], None] = lambda: None) -> list[tuple[Encoded, bool]]:
         """Every piece at ``gain`` (and whether it had to be encoded now): cached ones from
-        the cache, the rest in one ffmpeg per core."""
+        the cache, the rest in one ffmpeg per core; ``meanwhile`` runs while they work."""
         keys = [_key("mp3", digest, rate, f"{gain:.2f}", out_rate, bitrate) for digest in digests]
         found: list[tuple[Encoded, bool] | None] = []
         for key in keys:
@@ -412,6 +421,7 @@ def render_mp3(
                 lambda batch: _encode(timeline, [pieces[n] for n in batch], gain, out_rate, bitrate),
                 batches,
             )
+            meanwhile()
             for batch, results in zip(batches, made, strict=True):
                 for n, result in zip(batch, results, strict=True):
                     found[n] = (result, True)
@@ -432,7 +442,7 @@ def render_mp3(
         elif previous is None and known is None:
             first_trip = pool.submit(trip, typical)
         hopeful = pool.submit(encoded, previous["gain_db"]) if previous else None
-        plain = _plain(timeline, pieces, digests, cache, pool, foreseen)
+        plain, remember = _plain(timeline, pieces, digests, cache, pool, foreseen)
         input_i = levels.integrated([block for blocks in plain for block in blocks])
         gain, loss, peak = 0.0, 0.0, None
         if previous is not None and abs(input_i - previous["input_lufs"]) < STICKY_DB:
@@ -442,6 +452,7 @@ def render_mp3(
                 "integrated_lufs"]
             peak = previous.get("true_peak_dbtp")
             assert hopeful is not None
+            remember()
             outcomes = hopeful.result()
         else:
             if input_i > levels.SILENT:
@@ -464,7 +475,7 @@ def render_mp3(
                 peak = reading["true_peak_db"] + min(0.0, gain - trial)
             if hopeful is not None:
                 hopeful.result()  # let it finish: its pieces are cached under the old gain
-            outcomes = encoded(gain)
+            outcomes = encoded(gain, remember)
     results = [result for result, _ in outcomes]
     fresh = sum(1 for _, new in outcomes if new)
     if progress:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +87,8 @@ def write_outputs(
     rate = fmt.rate(out.sample_rate)
     rendered = None
     if fmt.name == "mp3":
+        # The tag writer's imports load while the encoders run, not after them.
+        threading.Thread(target=importlib.import_module, args=("mutagen.id3",), daemon=True).start()
         rendered = render_mp3(timeline, cache, target_lufs=out.loudness, out_rate=rate,
                               bitrate=out.bitrate, jobs=jobs, previous=previous, hints=hints, early=early)
         gain, input_lufs, measured = rendered.gain_db, rendered.input_lufs, rendered.output
