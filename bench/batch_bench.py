@@ -54,7 +54,7 @@ def main() -> None:
         for jobs in (1, 2):
             out = work / f"out-{jobs}"
             run = measure([[*NARRATE, "batch", str(src), "-o", str(out), "-q", "--jobs", str(jobs)]],
-                          {"NARRATE_CACHE_DIR": str(work / f"cache-{jobs}")})
+                          {"NARRATE_CACHE_DIR": str(work / f"cache-{jobs}")}, rss=True)
             report = json.loads((out / "report.json").read_text())["summary"]
             hours = report["audio_hours"]
             results[jobs] = {

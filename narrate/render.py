@@ -103,7 +103,7 @@ def render(
             out = settings.output
             early = stack.enter_context(EarlyMeasure(
                 rate, synth.cache, target_lufs=out.loudness, out_rate=fmt.rate(out.sample_rate),
-                bitrate=out.bitrate))
+                bitrate=out.bitrate, round_trip=not (hints and "loss_db" in hints)))
         timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm", on_part=early)
         if progress:
             progress("encoding", 0, 1)

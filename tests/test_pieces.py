@@ -123,3 +123,14 @@ def test_trimming_reads_silence_exactly_as_pydub_does(samples: list[int], rate: 
     seg = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=1)
     expected = detect_leading_silence(seg, silence_threshold=audio.SILENCE_DBFS, chunk_size=1)
     assert audio._leading_silence_ms(pcm, rate) == expected
+
+
+def test_early_measure_without_a_round_trip_only_meters(clips: list[Clip], tmp_path: Path) -> None:
+    """In a batch the limiter's and codec's share is measured once: later articles only meter."""
+    with pieces.EarlyMeasure(clips[0].sample_rate, ClipCache(None), target_lufs=-16.0, out_rate=44100,
+                             bitrate="96k", round_trip=False) as early:
+        timeline = timeline_of(clips, tmp_path / "t.pcm", on_part=early)
+        foreseen = early.finish()
+    assert foreseen.trip is None and early._trip is None
+    assert foreseen.excerpt == pieces.excerpt(timeline)
+    assert len(foreseen.blocks) == len(pieces._plain_blocks(timeline.read(), timeline.sample_rate))

@@ -289,7 +289,7 @@ class Foreseen:
 
     blocks: list[float]
     excerpt: Piece
-    trip: dict[str, float]
+    trip: dict[str, float] | None  # None when it was not needed
 
 
 class EarlyMeasure:
@@ -303,9 +303,12 @@ class EarlyMeasure:
     meter and the round trip.
     """
 
-    def __init__(self, rate: int, cache: ClipCache, *, target_lufs: float, out_rate: int, bitrate: str
-                 ) -> None:
+    def __init__(self, rate: int, cache: ClipCache, *, target_lufs: float, out_rate: int, bitrate: str,
+                 round_trip: bool = True) -> None:
+        """``round_trip=False``: the limiter's and codec's share is known already (a
+        batch measures it once for all its articles): only the meter runs."""
         self.rate = rate
+        self._round_trip = round_trip
         self._cache = cache
         self._settings = (out_rate, bitrate)
         self._trial = trial_gain(target_lufs)
@@ -338,6 +341,8 @@ class EarlyMeasure:
         self._excerpt = found
         pcm = bytes(self._held[: 2 * (found.stop - found.start)])
         self._held = bytearray()
+        if not self._round_trip:
+            return
         out_rate, bitrate = self._settings
         key = _key("trip", hashlib.sha256(pcm).hexdigest(), self.rate, self._trial, out_rate, bitrate)
 
@@ -359,10 +364,10 @@ class EarlyMeasure:
             found = excerpt_within(self._seams[:-1], self._frames, self.rate)
             assert found is not None
             self._start_trip(found)
-        assert self._trip is not None and self._excerpt is not None
+        assert self._excerpt is not None
         blocks = self._meter.blocks()
         self._done = True
-        return Foreseen(blocks, self._excerpt, self._trip.result())
+        return Foreseen(blocks, self._excerpt, self._trip.result() if self._trip is not None else None)
 
     def __enter__(self) -> EarlyMeasure:
         return self
@@ -386,8 +391,7 @@ def render_mp3(
     the measuring begun while the timeline was assembled."""
     pieces = cut(timeline)
     rate = timeline.sample_rate
-
-    digests = [_digest(timeline, p) for p in pieces]
+    digests: list[str] = []  # set below, while the early meter finishes
 
     def cached(kind: str, piece: Piece, make: Callable[[bytes], dict], *settings: object) -> dict:
         key = _key(kind, _digest(timeline, piece), rate, *settings)
@@ -434,9 +438,11 @@ def render_mp3(
         # After an edit, the pieces are encoded at the last gain alongside the meters too.
         typical = trial_gain(target_lufs)
         known = hints if hints and "loss_db" in hints else None
-        foreseen = early.finish() if early is not None else None
+        finishing = pool.submit(early.finish) if early is not None else None
+        digests[:] = [_digest(timeline, p) for p in pieces]
+        foreseen = finishing.result() if finishing is not None else None
         first_trip: Future[dict] | None = None
-        if foreseen is not None:
+        if foreseen is not None and foreseen.trip is not None:
             first_trip = Future()
             first_trip.set_result(foreseen.trip)
         elif previous is None and known is None:
