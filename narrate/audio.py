@@ -77,7 +77,10 @@ def _leading_silence_ms(pcm: bytes, rate: int) -> int:
     per_ms = rate / 1000.0
     ms = 0
     while ms < length_ms:
-        chunk = pcm[2 * int(ms * per_ms) : 2 * int((ms + 1) * per_ms)]
+        start, stop = int(ms * per_ms), int((ms + 1) * per_ms)
+        chunk = pcm[2 * start : 2 * stop]
+        if chunk and len(chunk) < 2 * (stop - start):  # pydub pads a short last chunk with silence
+            chunk += b"\x00\x00" * (stop - start - len(chunk) // 2)
         if chunk and audioop.rms(chunk, 2) > _SILENT_RMS:
             break
         ms += 1

@@ -115,7 +115,7 @@ def test_stream_yields_every_key_in_order_once_its_clip_is_cached(tmp_path: Path
         assert synth.stats.synthesized == 4 and synth.stats.from_cache == 4
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(-32768, 32767), max_size=900), st.sampled_from([8000, 16000, 22050, 44100]),
        st.integers(0, 400))
 def test_trimming_reads_silence_exactly_as_pydub_does(samples: list[int], rate: int, pad: int) -> None:
