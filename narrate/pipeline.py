@@ -144,13 +144,20 @@ def narrate_document(
     from narrate.synthesis import synthesizer_for
 
     with contextlib.ExitStack() as stack:
+        early = None
         if synthesizer is None and previous is None:
-            # A new output: the engine workers start now and load while the text is
-            # prepared. (An edit of an existing one usually needs no workers at all.)
+            # A new output: the engine workers and the loudness meter start now and load
+            # while the text is prepared. (An edit of an existing one usually needs no
+            # workers at all.)
+            from narrate.render import start_measuring
+
             synthesizer = stack.enter_context(synthesizer_for(settings))
             synthesizer.start()
+            early = start_measuring(settings, fmt, synthesizer, hints)
+            if early is not None:
+                stack.enter_context(early)
         script = script_for(doc, settings)
         from narrate.render import render
 
         return render(script, settings, dest, fmt, stamps=(stamp, shaped), synthesizer=synthesizer,
-                      hints=hints, previous=previous, progress=progress)
+                      hints=hints, previous=previous, progress=progress, early=early)

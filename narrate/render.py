@@ -50,6 +50,19 @@ def _publisher_disclaimer(settings: Settings, voice: list[Clip]) -> Clip:
     return Clip(levels.apply(clip.pcm, clip.sample_rate, gain), clip.sample_rate)
 
 
+def start_measuring(settings: Settings, fmt: Format, synth: Synthesizer, hints: dict[str, float] | None = None
+                    ) -> EarlyMeasure | None:
+    """For a new MP3: the loudness meter and the round trip's processes, started now
+    (they take ~60 ms each to start) at the rate the engine's clips usually have;
+    None when the engine does not say. A context manager; hand it to render()."""
+    if fmt.name != "mp3" or synth.rate_hint is None:
+        return None
+    out = settings.output
+    return EarlyMeasure(synth.rate_hint, synth.cache, target_lufs=out.loudness,
+                        out_rate=fmt.rate(out.sample_rate), bitrate=out.bitrate,
+                        round_trip=not (hints and "loss_db" in hints))
+
+
 def render(
     script: Script,
     settings: Settings,
@@ -61,10 +74,12 @@ def render(
     progress: Progress | None = None,
     synthesizer: Synthesizer | None = None,
     hints: dict[str, float] | None = None,
+    early: EarlyMeasure | None = None,
 ) -> Result:
     """Narrate ``script`` into ``dest``. ``stamps`` are the fingerprints of the inputs
     (source and settings) and of the settings alone; ``previous`` the loudness record of
-    the output this one replaces, if the same settings made it."""
+    the output this one replaces, if the same settings made it; ``early`` the measuring
+    start_measuring() began (used if the clips have the rate it guessed)."""
     ffmpeg()  # fail before the work if ffmpeg is missing
     ensure_folder(dest.parent)
     refuse_symlink(dest)  # before the work, not after it
@@ -98,8 +113,10 @@ def render(
             narration, (u.pause_after_ms for u in script.utterances), strict=True)
         if opening is not None:
             parts = itertools.chain([(opening, settings.pauses.disclaimer)], parts)
-        early = None
-        if fmt.name == "mp3" and previous is None and 2 * len(plan.missing) > plan.distinct:
+        if early is not None and early.rate != rate:
+            early.close()
+            early = None
+        if early is None and fmt.name == "mp3" and previous is None and 2 * len(plan.missing) > plan.distinct:
             out = settings.output
             early = stack.enter_context(EarlyMeasure(
                 rate, synth.cache, target_lufs=out.loudness, out_rate=fmt.rate(out.sample_rate),

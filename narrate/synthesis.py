@@ -164,6 +164,12 @@ class Synthesizer:
     def identity(self) -> str:
         return self._engine_cls.identity(self.settings)
 
+    @property
+    def rate_hint(self) -> int | None:
+        """The sample rate the engine's clips usually have, if it says."""
+        hint = getattr(self._engine_cls, "rate_hint", None)
+        return hint if isinstance(hint, int) else None
+
     def __enter__(self) -> Synthesizer:
         return self
 

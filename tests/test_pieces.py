@@ -134,3 +134,46 @@ def test_early_measure_without_a_round_trip_only_meters(clips: list[Clip], tmp_p
     assert foreseen.trip is None and early._trip is None
     assert foreseen.excerpt == pieces.excerpt(timeline)
     assert len(foreseen.blocks) == len(pieces._plain_blocks(timeline.read(), timeline.sample_rate))
+
+
+def test_round_trip_runs_started_early_and_never_used_are_stopped() -> None:
+    runs = pieces._round_trip_runs(22050, 5.0, 44100, "96k")
+    procs = [runs._one, runs._two]
+    runs.kill()
+    assert all(proc.poll() is not None for proc in procs)
+
+
+def test_measuring_started_at_a_guessed_rate_gives_way_to_the_clips_rate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's rate hint starts the meter before the first clip; when the clips
+    come at another rate, that meter is dropped and one at their rate measures."""
+    import json
+
+    from narrate.config import Settings
+    from narrate.engines.pyttsx3_engine import Pyttsx3Engine
+    from narrate.export.formats import format_for
+    from narrate.pipeline import narrate_file
+    from narrate.render import start_measuring
+    from narrate.synthesis import synthesizer_for
+
+    with synthesizer_for(Settings()) as synth:
+        early = start_measuring(Settings(), format_for("mp3"), synth)
+        assert early is not None and early.rate == 22050
+        early.close()
+        assert start_measuring(Settings(), format_for("wav"), synth) is None
+    monkeypatch.setattr(Pyttsx3Engine, "rate_hint", 16000, raising=False)
+    finished: list[int] = []
+    real_finish = pieces.EarlyMeasure.finish
+
+    def finish(self: pieces.EarlyMeasure) -> pieces.Foreseen:
+        finished.append(self.rate)
+        return real_finish(self)
+
+    monkeypatch.setattr(pieces.EarlyMeasure, "finish", finish)
+    src = tmp_path / "a.txt"
+    src.write_text("Harbour Reopens\n\n" + " ".join(TEXTS[1:]) + "\n", encoding="utf-8")
+    result = narrate_file(str(src), Settings(), tmp_path / "a.mp3")
+    manifest = json.loads(result.manifest.read_text())
+    assert abs(manifest["loudness"]["integrated_lufs"] + 16) <= 1
+    assert manifest["audio"]["sample_rate"] == 44100 and manifest["audio"]["duration_ms"] > 10_000
+    assert finished == [22050]  # the meter at the guessed rate was dropped, not used

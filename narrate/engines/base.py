@@ -39,6 +39,8 @@ class Engine(Protocol):
     # Optional: True when every wait inside the engine has its own deadline, so that a
     # sentence or two may be spoken in the main process (where no timeout applies).
     # Other engines always run in worker processes, under the per-sentence timeout.
+    # Optional: ``rate_hint: ClassVar[int]``, the sample rate its clips usually have, so
+    # that measuring can start before the first clip (the first clip's rate decides).
 
     @classmethod
     def load(cls, settings: VoiceSettings) -> Engine:

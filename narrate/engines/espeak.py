@@ -38,6 +38,7 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 class EspeakEngine:
     name: ClassVar[str] = "espeak"
     bounded: ClassVar[bool] = True  # every program run has a timeout
+    rate_hint: ClassVar[int] = 22050  # espeak-ng's own voices (MBROLA ones differ)
 
     def __init__(self, settings: VoiceSettings) -> None:
         self.program = require_program(PROGRAM, PACKAGE)

@@ -40,6 +40,7 @@ def _espeak_module() -> Any:
 class Pyttsx3Engine:
     name: ClassVar[str] = "pyttsx3"
     bounded: ClassVar[bool] = True  # every wait has a deadline: safe to run in the main process
+    rate_hint: ClassVar[int] = 22050  # espeak-ng's own voices (MBROLA ones differ)
 
     def __init__(self, settings: VoiceSettings) -> None:
         import pyttsx3

@@ -39,37 +39,65 @@ def ffmpeg_output(args: list[str], what: str, *, stdin: bytes | None = None) -> 
     return result.stdout, stderr
 
 
-def ffmpeg_into_ffmpeg(first: list[str], second: list[str], what: str, *, stdin: bytes) -> tuple[str, str]:
-    """Run ffmpeg with ``first``, its standard output piped into a second ffmpeg run
-    with ``second``, both at once; (the first's log, the second's log) on success.
-    Both start together: the second's start-up (~60 ms) overlaps the first's work."""
-    cmds = [[ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y", *args] for args in (first, second)]
-    with tempfile.TemporaryFile() as log1, tempfile.TemporaryFile() as log2:
+class FfmpegIntoFfmpeg:
+    """Two ffmpeg runs, started at once (each costs ~60 ms of start-up before it reads
+    anything), the first's standard output piped into the second; ``run(stdin)``
+    feeds the first and returns (the first's log, the second's log). Started early,
+    they are ready when their input is."""
+
+    def __init__(self, first: list[str], second: list[str], what: str) -> None:
+        self.what = what
+        self._cmds = [[ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y", *args]
+                      for args in (first, second)]
+        self._logs = [tempfile.TemporaryFile() for _ in self._cmds]  # noqa: SIM115 - closed by run()/kill()
         try:
-            one = subprocess.Popen(cmds[0], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log1)
+            self._one = subprocess.Popen(self._cmds[0], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self._logs[0])
         except OSError as exc:
-            raise EncodeError(f"could not run ffmpeg: {exc}", command=cmds[0]) from None
+            self._close_logs()
+            raise EncodeError(f"could not run ffmpeg: {exc}", command=self._cmds[0]) from None
         try:
-            two = subprocess.Popen(cmds[1], stdin=one.stdout, stdout=subprocess.DEVNULL, stderr=log2)
+            self._two = subprocess.Popen(self._cmds[1], stdin=self._one.stdout, stdout=subprocess.DEVNULL,
+                                         stderr=self._logs[1])
         except OSError as exc:
-            one.kill()
-            one.wait()
-            raise EncodeError(f"could not run ffmpeg: {exc}", command=cmds[1]) from None
-        assert one.stdin is not None and one.stdout is not None
-        one.stdout.close()  # the second process holds it now
+            self._one.kill()
+            self._one.wait()
+            self._close_logs()
+            raise EncodeError(f"could not run ffmpeg: {exc}", command=self._cmds[1]) from None
+        assert self._one.stdout is not None
+        self._one.stdout.close()  # the second process holds it now
+
+    def run(self, stdin: bytes) -> tuple[str, str]:
+        assert self._one.stdin is not None
         with contextlib.suppress(BrokenPipeError):
-            one.stdin.write(stdin)
+            self._one.stdin.write(stdin)
         with contextlib.suppress(BrokenPipeError):
-            one.stdin.close()
-        statuses = one.wait(), two.wait()
+            self._one.stdin.close()
+        statuses = self._one.wait(), self._two.wait()
         logs = []
-        for handle in (log1, log2):
+        for handle in self._logs:
             handle.seek(0)
             logs.append(handle.read().decode("utf-8", "replace"))
-    for status, text, cmd in zip(statuses, logs, cmds, strict=True):
-        if status != 0:
-            raise failure(what, status, text, cmd)
-    return logs[0], logs[1]
+        self._close_logs()
+        for status, text, cmd in zip(statuses, logs, self._cmds, strict=True):
+            if status != 0:
+                raise failure(self.what, status, text, cmd)
+        return logs[0], logs[1]
+
+    def kill(self) -> None:
+        """Stop both, unused."""
+        for proc in (self._one, self._two):
+            proc.kill()
+        for proc in (self._one, self._two):
+            proc.wait()
+        if self._one.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._one.stdin.close()
+        self._close_logs()
+
+    def _close_logs(self) -> None:
+        for handle in self._logs:
+            handle.close()
 
 
 def failure(what: str, status: int, stderr: str, cmd: list[str]) -> EncodeError:

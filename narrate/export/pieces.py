@@ -29,7 +29,7 @@ from pathlib import Path
 from narrate.audio import Timeline
 from narrate.cache import ClipCache
 from narrate.export import loudness as levels
-from narrate.export.encode import ffmpeg_into_ffmpeg, ffmpeg_output, raw_input
+from narrate.export.encode import FfmpegIntoFfmpeg, ffmpeg_output, raw_input
 
 PIECE_SECONDS = 12
 LAME_DELAY = 1105
@@ -86,20 +86,27 @@ def _plain_blocks(pcm: bytes, rate: int) -> list[float]:
     return levels.parse_blocks(log)[0]
 
 
-def _round_trip(pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: str) -> dict[str, float]:
-    """How much loudness the limiter and the MP3 codec take from ``pcm`` at the trial
-    gain (at 96 kbps LAME takes ~0.5 LU off espeak-ng's bright voice, and the limiter
-    takes more the more gain it gets: both are measured, not assumed), and the true
-    peak of what plays."""
+def _round_trip_runs(rate: int, trial_db: float, out_rate: int, bitrate: str) -> FfmpegIntoFfmpeg:
+    """The two ffmpeg runs of a round trip, started: PCM in, meter and trial MP3 out of
+    the first, the MP3 decoded and metered (true peak too) by the second."""
     meter = levels.BLOCKS.format(peak="")
     graph = (f"[0:a]asplit[a][b];[a]{meter}[plain];"
              f"[b]{levels.chain(trial_db)},aresample={out_rate}:resampler=soxr[trial]")
-    log, played_log = ffmpeg_into_ffmpeg(
+    return FfmpegIntoFfmpeg(
         [*raw_input(rate), "-filter_complex", graph, "-map", "[plain]", "-f", "null", "-",
          "-map", "[trial]", *_mp3_args(out_rate, bitrate)],
         ["-f", "mp3", "-i", "pipe:0", "-af", levels.BLOCKS.format(peak=":peak=true"), "-f", "null", "-"],
-        "measure loudness", stdin=pcm,
+        "measure loudness",
     )
+
+
+def _round_trip(pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: str,
+                runs: FfmpegIntoFfmpeg | None = None) -> dict[str, float]:
+    """How much loudness the limiter and the MP3 codec take from ``pcm`` at the trial
+    gain (at 96 kbps LAME takes ~0.5 LU off espeak-ng's bright voice, and the limiter
+    takes more the more gain it gets: both are measured, not assumed), and the true
+    peak of what plays. ``runs``: the ffmpeg runs for it, started earlier."""
+    log, played_log = (runs or _round_trip_runs(rate, trial_db, out_rate, bitrate)).run(pcm)
     (plain,) = levels.parse_blocks(log)
     (played,) = levels.parse_blocks(played_log)
     plain_i, played_i = levels.integrated(plain), levels.integrated(played)
@@ -321,6 +328,8 @@ class EarlyMeasure:
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._trip: Future[dict[str, float]] | None = None
         self._done = False
+        # The round trip's processes start now, so they are ready when the excerpt is.
+        self._runs = _round_trip_runs(rate, self._trial, out_rate, bitrate) if round_trip else None
 
     def __call__(self, pcm: bytes, seam: int) -> None:
         self._meter.write(pcm)
@@ -346,11 +355,15 @@ class EarlyMeasure:
         out_rate, bitrate = self._settings
         key = _key("trip", hashlib.sha256(pcm).hexdigest(), self.rate, self._trial, out_rate, bitrate)
 
+        runs, self._runs = self._runs, None
+
         def trip() -> dict[str, float]:
             entry = self._cache.get_entry("pieces", key)
             if entry is not None:
+                if runs is not None:
+                    runs.kill()
                 return dict(entry[0])
-            reading = _round_trip(pcm, self.rate, self._trial, out_rate, bitrate)
+            reading = _round_trip(pcm, self.rate, self._trial, out_rate, bitrate, runs)
             self._cache.put_entry("pieces", key, reading, b"")
             return reading
 
@@ -373,8 +386,16 @@ class EarlyMeasure:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop whatever is still running (nothing, once finish() has returned)."""
         if not self._done:
+            self._done = True
             self._meter.abandon()
+        if self._runs is not None:
+            self._runs.kill()
+            self._runs = None
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
