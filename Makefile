@@ -1,8 +1,8 @@
 # narrate — the README's commands. Each target installs what it needs first.
 #   make demo   set everything up and narrate samples/ferry-timetable.md into output/
 #   make test   set everything up and run the whole test suite
-#   make lint   ruff
-#   make bench  the speed benchmark (see bench/README.md)
+#   make lint   ruff and mypy
+#   make bench  the speed benchmark (README, "Speed")
 
 SHELL := /bin/bash
 PYTHON ?= python3

@@ -1,12 +1,14 @@
-"""MP3 made piece by piece: cut at pauses, each piece levelled and encoded on its own,
-on every core at once, cached by content, and joined frame by frame.
+"""MP3 made piece by piece: cut at pauses, each piece levelled and encoded as its own
+LAME stream, on every core at once, cached by content, and joined frame by frame.
 
-A narration is cut in the middle of pauses into pieces of about PIECE_SECONDS. Each
-piece is measured (loudness as it is, and through a trial gain and the limiter) and
-then encoded (gain, limiter, resampling, LAME) by its own ffmpeg process, and both
-results are cached under a hash of the piece's PCM and settings. Editing one sentence
-therefore re-measures and re-encodes only the piece that holds it; everything else
-comes from the cache. Memory holds a piece at a time.
+A narration is cut in the middle of pauses into pieces of about PIECE_SECONDS. Its
+loudness is measured as it is assembled (EarlyMeasure: a meter fed through a pipe, and
+a round trip of an excerpt through the limiter and the codec); then runs of
+consecutive pieces are encoded (gain, limiter, resampling, LAME), one ffmpeg per core,
+each run one input split into its pieces by ``asegment``. Readings and pieces are
+cached under a hash of the piece's PCM and settings. Editing one sentence therefore
+re-measures and re-encodes only the piece that holds it; everything else comes from the
+cache. Memory holds a piece at a time.
 
 CBR MP3 streams join frame by frame. LAME starts every stream 1105 samples late
 (576 encoder + 529 decoder delay) and ends it on a whole 1152-sample frame; a joined
