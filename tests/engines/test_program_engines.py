@@ -128,3 +128,17 @@ def test_temporary_files_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyP
         engine.synthesize("One more sentence.")
         engine.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_shipped_engines_are_the_ones_registered_as_entry_points() -> None:
+    """engine_class() finds the shipped engines without reading every package's metadata:
+    its list must be exactly what pyproject.toml registers."""
+    import tomllib
+
+    from narrate.engines.base import SHIPPED
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert pyproject["project"]["entry-points"]["narrate.engines"] == SHIPPED
+    for name, target in SHIPPED.items():
+        module, attribute = target.split(":")
+        assert engine_class(name).__module__ == module and engine_class(name).__name__ == attribute
