@@ -20,7 +20,7 @@ import ctypes
 import threading
 from typing import Any, ClassVar
 
-from narrate.engines.base import VoiceInfo, VoiceSettings
+from narrate.engines.base import VoiceInfo, VoiceSettings, installed_version
 from narrate.errors import DependencyError, EngineError, UsageError
 from narrate.models import Clip, Word
 
@@ -88,10 +88,8 @@ class Pyttsx3Engine:
 
     @classmethod
     def identity(cls, settings: VoiceSettings) -> str:
-        from importlib.metadata import version
-
         espeak = _espeak_module().Info(None).decode("ascii", "replace")
-        return f"pyttsx3 {version('pyttsx3')}/espeak-ng {espeak}"
+        return f"pyttsx3 {installed_version('pyttsx3')}/espeak-ng {espeak}"
 
     def voices(self) -> list[VoiceInfo]:
         found = self._driver.getProperty("voices")

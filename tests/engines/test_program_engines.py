@@ -142,3 +142,12 @@ def test_shipped_engines_are_the_ones_registered_as_entry_points() -> None:
     for name, target in SHIPPED.items():
         module, attribute = target.split(":")
         assert engine_class(name).__module__ == module and engine_class(name).__name__ == attribute
+
+
+@pytest.mark.parametrize("package", ["pyttsx3", "pydub", "click", "mutagen"])
+def test_installed_version_reads_what_importlib_metadata_reads(package: str) -> None:
+    from importlib.metadata import version
+
+    from narrate.engines.base import installed_version
+
+    assert installed_version(package) == version(package)
