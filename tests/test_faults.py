@@ -360,3 +360,16 @@ def test_the_disk_filling_up_mid_write(tmp_path: Path, short_article: Path, limi
     assert rerun.returncode == 0, rerun.stderr
 
 
+
+
+def test_ffmpeg_stopped_by_ctrl_c_is_an_interruption_not_an_ffmpeg_failure(tmp_path: Path,
+                                                                           short_article: Path) -> None:
+    """Ctrl-C reaches every process of the group; when an ffmpeg child reports it first,
+    the user still hears that the run was interrupted (exit 130), not that ffmpeg failed."""
+    env = fake_ffmpeg(tmp_path, 'echo "Exiting normally, received signal 2." >&2\nexit 255\n')
+    out = tmp_path / "out"
+    result = run_narrate(str(short_article), "-o", f"{out}/", "--no-cache", env=env)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("narrate: interrupted")
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.iterdir())

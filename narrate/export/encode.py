@@ -100,8 +100,12 @@ class FfmpegIntoFfmpeg:
             handle.close()
 
 
-def failure(what: str, status: int, stderr: str, cmd: list[str]) -> EncodeError:
-    """The error for an ffmpeg run that failed: what it was doing and its last complaint."""
+def failure(what: str, status: int, stderr: str, cmd: list[str]) -> BaseException:
+    """The error for an ffmpeg run that failed: what it was doing and its last complaint.
+    An ffmpeg stopped by Ctrl-C (it reaches the whole process group, and ffmpeg may see
+    it before this process does) is the user's interruption, not an ffmpeg failure."""
+    if "received signal 2" in stderr:  # ffmpeg's "Exiting normally, received signal 2."
+        return KeyboardInterrupt()
     errors = [ln for ln in stderr.splitlines() if "rror" in ln] or stderr.strip().splitlines()
     last = errors[-1] if errors else f"exit status {status}"
     return EncodeError(f"ffmpeg failed to {what}: {last}", command=cmd, stderr=stderr)
