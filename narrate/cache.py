@@ -74,7 +74,9 @@ class ClipCache:
         tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=KINDS[kind])
+            # The writer's PID in the name: a worker killed mid-write leaves a file that
+            # the process that killed it can find and remove (remove_partial).
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-", suffix=KINDS[kind])
             with os.fdopen(fd, "wb") as out:
                 out.write(_pack(header, payload))
             os.replace(tmp, path)
@@ -84,6 +86,16 @@ class ClipCache:
                     os.unlink(tmp)
             return False
         return True
+
+    def remove_partial(self, pids: list[int]) -> None:
+        """Remove the entries processes ``pids`` were writing when they were killed."""
+        if self.root is None:
+            return
+        for pid in pids:
+            for kind in KINDS:
+                for partial in (self.root / kind).glob(f"*/.tmp-{pid}-*"):
+                    with contextlib.suppress(OSError):
+                        partial.unlink()
 
     # -- clips ------------------------------------------------------------------------
     def get(self, key: str) -> Clip | None:

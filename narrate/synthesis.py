@@ -190,11 +190,18 @@ class Synthesizer:
     def _kill_pool(self) -> None:
         if self._pool is None:
             return
-        for proc in list(getattr(self._pool, "_processes", {}).values()):
+        procs = list(getattr(self._pool, "_processes", {}).values())
+        for proc in procs:
             with contextlib.suppress(Exception):
                 proc.kill()
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.join(timeout=2)
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
+        # A worker killed while writing a clip leaves a temporary file: never a clip
+        # (only whole files are renamed into place), but litter.
+        self.cache.remove_partial([proc.pid for proc in procs if proc.pid is not None])
 
     def keys(self, texts: Sequence[str]) -> list[str]:
         identity = self.identity()

@@ -42,3 +42,15 @@ def test_disabled_cache_holds_nothing(tmp_path: Path) -> None:
     cache = ClipCache(None)
     cache.put("a" * 64, clip())
     assert cache.get("a" * 64) is None
+
+
+def test_entries_left_half_written_by_killed_writers_are_removed(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    cache.put_entry("clips", "ab" * 32, {"n": 1}, b"kept")
+    folder = next((tmp_path / "clips").iterdir())
+    (folder / ".tmp-4242-x1.clip").write_bytes(b"half")
+    (folder / ".tmp-777-x2.clip").write_bytes(b"someone else's, still writing")
+    cache.remove_partial([4242])
+    names = sorted(p.name for p in folder.iterdir())
+    assert ".tmp-4242-x1.clip" not in names and ".tmp-777-x2.clip" in names
+    assert cache.get_entry("clips", "ab" * 32) is not None
