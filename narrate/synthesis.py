@@ -82,6 +82,8 @@ def _worker_init(engine_path: str, settings: VoiceSettings, cache_root: str) -> 
     # Ctrl-C reaches the whole process group: the main process stops the workers itself,
     # so a worker must not print a KeyboardInterrupt traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # blocked while this worker was forked (_sigint_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # The engine driver may chatter on stdout; a worker's stdout is never ours to use.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -125,6 +127,23 @@ def _store(cache: ClipCache, key: str, clip: Clip) -> None:
 
 
 # -- main side ------------------------------------------------------------------------
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Ctrl-C held back while workers may be forked (a submit forks them): a worker
+    forked with it pending would print a KeyboardInterrupt traceback of its own before
+    its initializer ignores it. It reaches this process when the block ends."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+
 class Synthesizer:
     """Context manager: ``with Synthesizer(...) as s: keys = s.synthesize(texts)``.
 
@@ -213,8 +232,9 @@ class Synthesizer:
         if self.jobs == 0 or self._pool is not None:
             return
         pool = self._workers(self.jobs)
-        for _ in range(self.jobs):
-            pool.submit(_worker_ready)
+        with _sigint_held():
+            for _ in range(self.jobs):
+                pool.submit(_worker_ready)
 
     def plan(self, texts: Sequence[str]) -> Plan:
         """What ``texts`` need: their keys in order, and which of them the cache lacks
@@ -334,7 +354,8 @@ class Synthesizer:
 
     def _in_workers(self, items: list[tuple[str, str]]) -> Iterator[str]:
         pool = self._workers(len(items))
-        pending = {pool.submit(_worker_synthesize, text, key): (key, text, 1) for key, text in items}
+        with _sigint_held():
+            pending = {pool.submit(_worker_synthesize, text, key): (key, text, 1) for key, text in items}
         try:
             while pending:
                 done, _ = cf.wait(pending, timeout=self.timeout_s, return_when=cf.FIRST_COMPLETED)
