@@ -50,15 +50,16 @@ def _publisher_disclaimer(settings: Settings, voice: list[Clip]) -> Clip:
     return Clip(levels.apply(clip.pcm, clip.sample_rate, gain), clip.sample_rate)
 
 
-def start_measuring(settings: Settings, fmt: Format, synth: Synthesizer, hints: dict[str, float] | None = None
-                    ) -> EarlyMeasure | None:
+def start_measuring(settings: Settings, fmt: Format, synth: Synthesizer,
+                    hints: dict[str, float] | None = None, rate: int | None = None) -> EarlyMeasure | None:
     """For a new MP3: the loudness meter and the round trip's processes, started now
-    (they take ~60 ms each to start) at the rate the engine's clips usually have;
-    None when the engine does not say. A context manager; hand it to render()."""
-    if fmt.name != "mp3" or synth.rate_hint is None:
+    (they take ~60 ms each to start) at ``rate``, or else the rate the engine's clips
+    usually have; None when neither is known. A context manager; hand it to render()."""
+    rate = rate or synth.rate_hint
+    if fmt.name != "mp3" or rate is None:
         return None
     out = settings.output
-    return EarlyMeasure(synth.rate_hint, synth.cache, target_lufs=out.loudness,
+    return EarlyMeasure(rate, synth.cache, target_lufs=out.loudness,
                         out_rate=fmt.rate(out.sample_rate), bitrate=out.bitrate,
                         round_trip=not (hints and "loss_db" in hints))
 
@@ -116,11 +117,10 @@ def render(
         if early is not None and early.rate != rate:
             early.close()
             early = None
-        if early is None and fmt.name == "mp3" and previous is None and 2 * len(plan.missing) > plan.distinct:
-            out = settings.output
-            early = stack.enter_context(EarlyMeasure(
-                rate, synth.cache, target_lufs=out.loudness, out_rate=fmt.rate(out.sample_rate),
-                bitrate=out.bitrate, round_trip=not (hints and "loss_db" in hints)))
+        if early is None and previous is None and 2 * len(plan.missing) > plan.distinct:
+            early = start_measuring(settings, fmt, synth, hints, rate)
+            if early is not None:
+                stack.enter_context(early)
         timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm", on_part=early)
         if progress:
             progress("encoding", 0, 1)
