@@ -116,6 +116,21 @@ def _round_trip(pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: 
     return {"loss_db": plain_i + trial_db - played_i, "true_peak_db": peak if peak is not None else -120.0}
 
 
+def _trip_through_cache(cache: ClipCache, pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: str,
+                        runs: FfmpegIntoFfmpeg | None = None) -> dict[str, float]:
+    """The round trip of ``pcm`` from the cache, or measured and cached (``runs``: its
+    ffmpeg runs, started earlier; stopped unused on a cache hit)."""
+    key = _key("trip", hashlib.sha256(pcm).hexdigest(), rate, trial_db, out_rate, bitrate)
+    entry = cache.get_entry("pieces", key)
+    if entry is not None:
+        if runs is not None:
+            runs.kill()
+        return dict(entry[0])
+    reading = _round_trip(pcm, rate, trial_db, out_rate, bitrate, runs)
+    cache.put_entry("pieces", key, reading, b"")
+    return reading
+
+
 def _mp3_args(out_rate: int, bitrate: str) -> list[str]:
     return ["-ar", str(out_rate), "-ac", "1", "-c:a", "libmp3lame", "-compression_level", "7",
             "-b:a", bitrate, "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1"]
@@ -355,21 +370,9 @@ class EarlyMeasure:
         if not self._round_trip:
             return
         out_rate, bitrate = self._settings
-        key = _key("trip", hashlib.sha256(pcm).hexdigest(), self.rate, self._trial, out_rate, bitrate)
-
         runs, self._runs = self._runs, None
-
-        def trip() -> dict[str, float]:
-            entry = self._cache.get_entry("pieces", key)
-            if entry is not None:
-                if runs is not None:
-                    runs.kill()
-                return dict(entry[0])
-            reading = _round_trip(pcm, self.rate, self._trial, out_rate, bitrate, runs)
-            self._cache.put_entry("pieces", key, reading, b"")
-            return reading
-
-        self._trip = self._pool.submit(trip)
+        self._trip = self._pool.submit(_trip_through_cache, self._cache, pcm, self.rate, self._trial,
+                                       out_rate, bitrate, runs)
 
     def finish(self) -> Foreseen:
         """The readings, once the meter and the round trip are done."""
@@ -416,18 +419,10 @@ def render_mp3(
     rate = timeline.sample_rate
     digests: list[str] = []  # set below, while the early meter finishes
 
-    def cached(kind: str, piece: Piece, make: Callable[[bytes], dict], *settings: object) -> dict:
-        key = _key(kind, _digest(timeline, piece), rate, *settings)
-        entry = cache.get_entry("pieces", key)
-        if entry is not None:
-            return entry[0]
-        header = make(timeline.read(piece.start, piece.stop))
-        cache.put_entry("pieces", key, header, b"")
-        return header
-
     def trip(trial: float) -> dict:
-        return cached("trip", excerpt(timeline), lambda pcm: _round_trip(pcm, rate, trial, out_rate, bitrate),
-                      trial, out_rate, bitrate)
+        piece = excerpt(timeline)
+        pcm = timeline.read(piece.start, piece.stop)
+        return _trip_through_cache(cache, pcm, rate, trial, out_rate, bitrate)
 
     def encoded(gain: float, meanwhile: Callable[[], None] = lambda: None) -> list[tuple[Encoded, bool]]:
         """Every piece at ``gain`` (and whether it had to be encoded now): cached ones from
