@@ -16,7 +16,7 @@ from narrate import audio
 from narrate.cache import ClipCache
 from narrate.engines.base import VoiceSettings, engine_class
 from narrate.export import loudness as levels
-from narrate.export import pieces
+from narrate.export import meter, pieces
 from narrate.models import Clip
 from narrate.synthesis import Synthesizer
 
@@ -67,15 +67,25 @@ def test_batches_are_consecutive_and_about_equal_in_length() -> None:
     assert pieces._batches([3, 4, 9], cut, 5) == [[3], [4], [9]]
 
 
-def test_early_measure_agrees_with_measuring_the_finished_narration(clips: list[Clip], tmp_path: Path
-                                                                   ) -> None:
+@pytest.fixture(params=["libebur128", "ffmpeg"])
+def meter_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both meters: libebur128 in this process, and ffmpeg's where libebur128 is missing."""
+    if request.param == "ffmpeg":
+        monkeypatch.setattr(meter, "available", lambda: False)
+    else:
+        assert meter.available(), "libebur128 is missing: make installs libebur128-1"
+    return str(request.param)
+
+
+def test_early_measure_agrees_with_measuring_the_finished_narration(clips: list[Clip], tmp_path: Path,
+                                                                   meter_kind: str) -> None:
     cache = ClipCache(tmp_path / "cache")
     with pieces.EarlyMeasure(clips[0].sample_rate, cache, target_lufs=-16.0, out_rate=44100,
                              bitrate="96k") as early:
         timeline = timeline_of(clips, tmp_path / "t.pcm", on_part=early)
         foreseen = early.finish()
     # The meter fed while assembling read every gating block of the finished narration.
-    whole = pieces._plain_blocks(timeline.read(), timeline.sample_rate)
+    whole = levels.blocks_of(timeline.read(), timeline.sample_rate)
     assert len(foreseen.blocks) == len(whole)
     assert levels.integrated(foreseen.blocks) == pytest.approx(levels.integrated(whole), abs=0.01)
     # Its excerpt is the one the finished narration names, and the round trip on it
@@ -95,12 +105,16 @@ def test_early_measure_of_a_single_part_takes_it_whole(clips: list[Clip], tmp_pa
     assert foreseen.excerpt == pieces.Piece(0, timeline.frames) == pieces.excerpt(timeline)
 
 
-def test_early_measure_left_unfinished_stops_its_meter(clips: list[Clip], tmp_path: Path) -> None:
+def test_early_measure_left_unfinished_stops_its_meter(clips: list[Clip], tmp_path: Path,
+                                                       meter_kind: str) -> None:
     with pytest.raises(RuntimeError), pieces.EarlyMeasure(
             clips[0].sample_rate, ClipCache(None), target_lufs=-16.0, out_rate=44100, bitrate="96k") as early:
         timeline_of(clips[:3], tmp_path / "t.pcm", on_part=early)
         raise RuntimeError("the run failed")
-    assert early._meter._proc.poll() is not None
+    if meter_kind == "ffmpeg":
+        assert early._meter._proc.poll() is not None
+    else:
+        assert not early._meter._state  # libebur128's state is freed
 
 
 def test_stream_yields_every_key_in_order_once_its_clip_is_cached(tmp_path: Path) -> None:
@@ -133,7 +147,7 @@ def test_early_measure_without_a_round_trip_only_meters(clips: list[Clip], tmp_p
         foreseen = early.finish()
     assert foreseen.trip is None and early._trip is None
     assert foreseen.excerpt == pieces.excerpt(timeline)
-    assert len(foreseen.blocks) == len(pieces._plain_blocks(timeline.read(), timeline.sample_rate))
+    assert len(foreseen.blocks) == len(levels.blocks_of(timeline.read(), timeline.sample_rate))
 
 
 def test_round_trip_runs_started_early_and_never_used_are_stopped() -> None:

@@ -21,8 +21,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from narrate.errors import EncodeError
+from narrate.export import meter
 from narrate.export.encode import failure, ffmpeg, ffmpeg_output, raw_input, run_ffmpeg
 
 LIMIT_DBFS = -2.0  # sample ceiling; MP3 overshoot stays under −1 dBTP
@@ -76,10 +78,37 @@ def parse_blocks(stderr: str) -> list[list[float]]:
     return [found[index] for index in sorted(found)]
 
 
+class Meter(Protocol):
+    """Gating blocks of PCM that arrives a chunk at a time."""
+
+    def write(self, pcm: bytes) -> None: ...
+
+    def blocks(self) -> list[float]:
+        """Every gating block of what was written (ends the feed)."""
+
+    def abandon(self) -> None:
+        """Stop without a reading (the run failed)."""
+
+
+def stream_meter(rate: int) -> Meter:
+    """A meter for PCM at ``rate`` that arrives a chunk at a time: libebur128 in this
+    process where it is installed, ffmpeg's meter otherwise."""
+    return meter.BlockMeter(rate) if meter.available() else StreamMeter(rate)
+
+
+def blocks_of(pcm: bytes, rate: int) -> list[float]:
+    """The gating blocks of ``pcm`` measured on its own."""
+    if meter.available():
+        return meter.blocks_of(pcm, rate)
+    _, log = ffmpeg_output([*raw_input(rate), "-af", BLOCKS.format(peak=""), "-f", "null", "-"],
+                           "measure loudness", stdin=pcm)
+    return parse_blocks(log)[0]
+
+
 class StreamMeter:
-    """The gating blocks of PCM that arrives a chunk at a time: an ffmpeg meter reads it
-    through a pipe while it is still being made (fed from a thread of its own, so the
-    producer never waits on the meter), and ``blocks()`` returns once the feed ends."""
+    """ffmpeg's meter for PCM that arrives a chunk at a time: it reads it through a pipe
+    while it is still being made (fed from a thread of its own, so the producer never
+    waits on the meter), and ``blocks()`` returns once the feed ends."""
 
     def __init__(self, rate: int) -> None:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by blocks() or abandon()

@@ -81,13 +81,6 @@ def _key(kind: str, digest: str, *settings: object) -> str:
     return hashlib.sha256(material).hexdigest()
 
 
-def _plain_blocks(pcm: bytes, rate: int) -> list[float]:
-    """Gating blocks of the piece as it is."""
-    _, log = ffmpeg_output([*raw_input(rate), "-af", levels.BLOCKS.format(peak=""), "-f", "null", "-"],
-                           "measure loudness", stdin=pcm)
-    return levels.parse_blocks(log)[0]
-
-
 def _round_trip_runs(rate: int, trial_db: float, out_rate: int, bitrate: str) -> FfmpegIntoFfmpeg:
     """The two ffmpeg runs of a round trip, started: PCM in, meter and trial MP3 out of
     the first, the MP3 decoded and metered (true peak too) by the second."""
@@ -236,10 +229,10 @@ def _plain(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: C
            pool: ThreadPoolExecutor, foreseen: Foreseen | None = None
            ) -> tuple[list[list[float]], Callable[[], None]]:
     """Each piece's gating blocks as it is, from the cache where it can, and a function
-    that caches the ones measured now (called while the encoders run). Metering many
-    pieces one process each costs a process start apiece, so when most are missing the
-    whole timeline is metered at once and its blocks dealt out to the pieces (a block
-    belongs to the piece its 400 ms window ends in; cuts lie in silence)."""
+    that caches the ones measured now (called while the encoders run). When most are
+    missing, the stretch from the first to the last is metered at once (in two halves,
+    one per core) and its blocks dealt out to the pieces (a block belongs to the piece
+    its 400 ms window ends in; cuts lie in silence)."""
     rate = timeline.sample_rate
     keys = [_key("plain", digest, rate) for digest in digests]
     found: list[list[float] | None] = []
@@ -251,27 +244,21 @@ def _plain(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: C
         for n in missing:
             found[n] = _dealt(foreseen.blocks, pieces[n], 0, rate)
     elif len(missing) > 2:
-        # Contiguous runs of pieces, one meter process per core, each reading its run.
+        # Contiguous runs of pieces, one meter per core, each reading its run (libebur128
+        # lets go of the GIL while it measures).
         runs = [missing[k * len(missing) // JOBS_GUESS : (k + 1) * len(missing) // JOBS_GUESS]
                 for k in range(JOBS_GUESS)]
 
         def meter_run(run: list[int]) -> None:
             first, last = pieces[run[0]], pieces[run[-1]]
-            start_s, length_s = first.start / rate, (last.stop - first.start) / rate
-            window = ["-ss", f"{start_s:.6f}", "-t", f"{length_s:.6f}"]
-            _, log = ffmpeg_output(
-                ["-f", "s16le", "-ar", str(rate), "-ac", "1", *window, "-i", str(timeline.path),
-                 "-af", levels.BLOCKS.format(peak=""), "-f", "null", "-"],
-                "measure loudness",
-            )
-            blocks = levels.parse_blocks(log)[0]
+            blocks = levels.blocks_of(timeline.read(first.start, last.stop), rate)
             for n in run:
                 found[n] = _dealt(blocks, pieces[n], first.start, rate)
 
         list(pool.map(meter_run, [run for run in runs if run]))
     else:
         for n, blocks in zip(missing, pool.map(
-                lambda n: _plain_blocks(timeline.read(pieces[n].start, pieces[n].stop), rate), missing),
+                lambda n: levels.blocks_of(timeline.read(pieces[n].start, pieces[n].stop), rate), missing),
                 strict=True):
             found[n] = blocks
 
@@ -336,7 +323,7 @@ class EarlyMeasure:
         self._cache = cache
         self._settings = (out_rate, bitrate)
         self._trial = trial_gain(target_lufs)
-        self._meter = levels.StreamMeter(rate)
+        self._meter = levels.stream_meter(rate)
         self._frames = 0
         self._seams: list[int] = []
         self._held = bytearray()  # the stream from the first seam on, until the excerpt is whole
