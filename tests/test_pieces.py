@@ -191,3 +191,36 @@ def test_measuring_started_at_a_guessed_rate_gives_way_to_the_clips_rate(
     assert abs(manifest["loudness"]["integrated_lufs"] + 16) <= 1
     assert manifest["audio"]["sample_rate"] == 44100 and manifest["audio"]["duration_ms"] > 10_000
     assert finished == [22050]  # the meter at the guessed rate was dropped, not used
+
+
+def test_lame_low_passes_at_the_narrations_own_band_and_the_sound_stays(
+        clips: list[Clip], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 22.05 kHz narration has nothing above 11 kHz: LAME is told so (it would encode
+    the whole band at 96 kbps mono), and what plays is as loud and as bright below it."""
+    import subprocess
+
+    import numpy as np
+
+    assert pieces._lowpass(22050, 44100, "96k") == ["-cutoff", "11025"]
+    assert pieces._lowpass(16000, 44100, "128000") == ["-cutoff", "8000"]
+    assert pieces._lowpass(44100, 44100, "96k") == pieces._lowpass(22050, 44100, "32k") == []
+    timeline = timeline_of(clips, tmp_path / "t.pcm")
+    whole = [pieces.Piece(0, timeline.frames)]
+    (low,) = pieces._encode(timeline, whole, 4.0, 44100, "96k")
+    monkeypatch.setattr(pieces, "_lowpass", lambda *_: [])
+    (full,) = pieces._encode(timeline, whole, 4.0, 44100, "96k")
+    assert low.decoded_frames == full.decoded_frames and low.mp3 != full.mp3
+
+    def decoded(mp3: bytes) -> bytes:
+        return subprocess.run(["ffmpeg", "-v", "error", "-f", "mp3", "-i", "pipe:0", "-f", "s16le", "pipe:1"],
+                              input=mp3, capture_output=True, check=True).stdout
+
+    pcm_a, pcm_b = decoded(low.mp3), decoded(full.mp3)
+    loudness = [levels.integrated(levels.blocks_of(pcm, 44100)) for pcm in (pcm_a, pcm_b)]
+    assert loudness[0] == pytest.approx(loudness[1], abs=0.1)
+    a, b = (np.frombuffer(pcm, dtype="<i2").astype(np.float64) for pcm in (pcm_a, pcm_b))
+    freqs = np.fft.rfftfreq(len(a), 1 / 44100)
+    power_a, power_b = np.abs(np.fft.rfft(a)) ** 2, np.abs(np.fft.rfft(b)) ** 2
+    for lo, hi in [(100, 1000), (1000, 4000), (4000, 10000)]:
+        band = (freqs >= lo) & (freqs < hi)
+        assert 10 * np.log10(power_a[band].sum() / power_b[band].sum()) == pytest.approx(0, abs=0.3)

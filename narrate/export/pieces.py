@@ -89,7 +89,7 @@ def _round_trip_runs(rate: int, trial_db: float, out_rate: int, bitrate: str) ->
              f"[b]{levels.chain(trial_db)},aresample={out_rate}:resampler=soxr[trial]")
     return FfmpegIntoFfmpeg(
         [*raw_input(rate), "-filter_complex", graph, "-map", "[plain]", "-f", "null", "-",
-         "-map", "[trial]", *_mp3_args(out_rate, bitrate)],
+         "-map", "[trial]", *_mp3_args(rate, out_rate, bitrate)],
         ["-f", "mp3", "-i", "pipe:0", "-af", levels.BLOCKS.format(peak=":peak=true"), "-f", "null", "-"],
         "measure loudness",
     )
@@ -113,7 +113,7 @@ def _trip_through_cache(cache: ClipCache, pcm: bytes, rate: int, trial_db: float
                         runs: FfmpegIntoFfmpeg | None = None) -> dict[str, float]:
     """The round trip of ``pcm`` from the cache, or measured and cached (``runs``: its
     ffmpeg runs, started earlier; stopped unused on a cache hit)."""
-    key = _key("trip", hashlib.sha256(pcm).hexdigest(), rate, trial_db, out_rate, bitrate)
+    key = _key("trip", hashlib.sha256(pcm).hexdigest(), rate, trial_db, *_mp3_args(rate, out_rate, bitrate))
     entry = cache.get_entry("pieces", key)
     if entry is not None:
         if runs is not None:
@@ -124,9 +124,30 @@ def _trip_through_cache(cache: ClipCache, pcm: bytes, rate: int, trial_db: float
     return reading
 
 
-def _mp3_args(out_rate: int, bitrate: str) -> list[str]:
+def _mp3_args(rate: int, out_rate: int, bitrate: str) -> list[str]:
+    """LAME's settings for PCM made at ``rate``, encoded at ``out_rate``."""
     return ["-ar", str(out_rate), "-ac", "1", "-c:a", "libmp3lame", "-compression_level", "7",
-            "-b:a", bitrate, "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1"]
+            *_lowpass(rate, out_rate, bitrate), "-b:a", bitrate, "-write_xing", "0", "-id3v2_version", "0",
+            "-f", "mp3", "pipe:1"]
+
+
+def _lowpass(rate: int, out_rate: int, bitrate: str) -> list[str]:
+    """LAME low-passes mono CBR at 1.5 times the frequency its table gives the bitrate,
+    which from 64 kbps up is above 16 kHz: at 96 kbps it encodes the whole band. A
+    narration made at a lower rate than it is encoded at has nothing above half that
+    rate (11 kHz for espeak-ng): low-passing there spends no bits on an empty band and
+    spares LAME ~5 % of its work. Never higher than LAME's own choice."""
+    if rate >= out_rate or _kbps(bitrate) < 64:
+        return []
+    return ["-cutoff", str(rate // 2)]
+
+
+def _kbps(bitrate: str) -> int:
+    """ffmpeg's bitrate ("96k" or "96000") in kbps; 0 when it is neither."""
+    text = bitrate.strip().lower()
+    if text.endswith("k") and text[:-1].isdigit():
+        return int(text[:-1])
+    return int(text) // 1000 if text.isdigit() else 0
 
 
 def _runs(pieces: list[Piece]) -> list[list[Piece]]:
@@ -171,7 +192,8 @@ def _encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: i
             n += len(run)
         args += ["-filter_complex", ";".join(graph)]
         for j in range(n):
-            args += ["-map", f"[o{j}]", *_mp3_args(out_rate, bitrate)[:-1], str(Path(scratch) / f"{j}.mp3")]
+            args += ["-map", f"[o{j}]", *_mp3_args(timeline.sample_rate, out_rate, bitrate)[:-1],
+                     str(Path(scratch) / f"{j}.mp3")]
         ffmpeg_output(args, "encode mp3", stdin=stdin)
         encoded = [(Path(scratch) / f"{j}.mp3").read_bytes() for j in range(n)]
     return [Encoded(mp3, mp3_frames(mp3) * MP3_FRAME) for mp3 in encoded]
@@ -414,7 +436,8 @@ def render_mp3(
     def encoded(gain: float, meanwhile: Callable[[], None] = lambda: None) -> list[tuple[Encoded, bool]]:
         """Every piece at ``gain`` (and whether it had to be encoded now): cached ones from
         the cache, the rest in one ffmpeg per core; ``meanwhile`` runs while they work."""
-        keys = [_key("mp3", digest, rate, f"{gain:.2f}", out_rate, bitrate) for digest in digests]
+        lame = _mp3_args(rate, out_rate, bitrate)
+        keys = [_key("mp3", digest, rate, f"{gain:.2f}", *lame) for digest in digests]
         found: list[tuple[Encoded, bool] | None] = []
         for key in keys:
             entry = cache.get_entry("pieces", key)
