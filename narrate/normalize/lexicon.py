@@ -22,6 +22,7 @@ from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
 
 from ..errors import ConfigError
+from ._data import DATA
 
 MAX_PATTERN = 200  # characters in a rule's pattern
 MAX_INPUT = 20_000  # characters a rule is run over at once
@@ -226,6 +227,4 @@ def load_lexicon(path: str | Path) -> Lexicon:
 
 def default_lexicon() -> Lexicon:
     """The shipped ``data/lexicon.tsv``."""
-    from importlib import resources
-
-    return load_lexicon(Path(str(resources.files(__package__).joinpath("data").joinpath("lexicon.tsv"))))
+    return load_lexicon(DATA / "lexicon.tsv")
