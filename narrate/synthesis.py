@@ -93,7 +93,9 @@ def _worker_init(engine_path: str, settings: VoiceSettings, cache_root: str) -> 
         # The class by its import path (the main process looked it up among the entry
         # points): reading the installed packages' metadata again costs each worker ~35 ms.
         module, name = engine_path.split(":")
-        _WORKER["engine"] = getattr(importlib.import_module(module), name).load(settings)
+        engine_cls = getattr(importlib.import_module(module), name)
+        _WORKER["engine"] = engine_cls.load(settings)
+        _WORKER["identity"] = engine_cls.identity(settings)  # its library is loaded now: cheap
     except NarrateError as exc:
         _WORKER["error"] = exc
     atexit.register(_worker_exit)
@@ -107,8 +109,9 @@ def _worker_exit() -> None:
         engine.close()
 
 
-def _worker_ready() -> None:
-    """Nothing: submitted to start a worker early."""
+def _worker_ready() -> str | None:
+    """Submitted to start a worker early: the engine's identity, once it is loaded."""
+    return _WORKER.get("identity")
 
 
 def _worker_synthesize(text: str, key: str) -> float:
@@ -179,9 +182,23 @@ class Synthesizer:
         self._pool: cf.ProcessPoolExecutor | None = None
         self.shared = shared
         self._lock = threading.Lock()
+        self._identity: str | None = None
+        self._ready: list[cf.Future[str | None]] = []  # the early workers' identities
 
     def identity(self) -> str:
-        return self._engine_cls.identity(self.settings)
+        """The engine's identity (part of every clip's key). Workers started early say it
+        once their engine is loaded: reading it here would load the engine's library
+        into this process (~20 ms for espeak-ng, before the first sentence can go out)."""
+        if self._identity is None:
+            ready = self._ready
+            self._ready = []
+            if ready:
+                done, _ = cf.wait(ready, timeout=self.timeout_s, return_when=cf.FIRST_COMPLETED)
+                said = [future.result() for future in done if future.exception() is None]
+                self._identity = next((i for i in said if isinstance(i, str)), None)
+            if self._identity is None:
+                self._identity = self._engine_cls.identity(self.settings)
+        return self._identity
 
     @property
     def rate_hint(self) -> int | None:
@@ -233,8 +250,7 @@ class Synthesizer:
             return
         pool = self._workers(self.jobs)
         with _sigint_held():
-            for _ in range(self.jobs):
-                pool.submit(_worker_ready)
+            self._ready = [pool.submit(_worker_ready) for _ in range(self.jobs)]
 
     def plan(self, texts: Sequence[str]) -> Plan:
         """What ``texts`` need: their keys in order, and which of them the cache lacks

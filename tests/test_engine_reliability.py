@@ -156,3 +156,24 @@ def test_workers_are_forked_only_from_one_thread_without_an_engine_library() -> 
     for case in ("thread", "engine"):
         out = subprocess.run([sys.executable, "-c", probe, case], capture_output=True, text=True, check=True)
         assert out.stdout.split() == ["fork", "spawn"], (case, out.stdout, out.stderr)
+
+
+def test_workers_started_early_say_the_engines_identity_so_this_process_never_loads_it() -> None:
+    """Reading espeak-ng's version loads its library (~20 ms before the first sentence can
+    go out, and a process holding it may no longer fork workers): the workers say it."""
+    probe = (
+        "import sys\n"
+        "from narrate.engines.base import VoiceSettings\n"
+        "from narrate.synthesis import Synthesizer\n"
+        "with Synthesizer('pyttsx3', VoiceSettings(), jobs=2) as synth:\n"
+        "    synth.start()\n"
+        "    keys = synth.keys(['Hello there.'])\n"
+        "    print(synth.identity())\n"
+        "    print('pyttsx3' in sys.modules)\n"
+        "    print(synth.synthesize_all(['Hello there.'])[0].frames > 0)\n"
+        "print(Synthesizer('pyttsx3', VoiceSettings(), jobs=2).identity())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    early, loaded, spoke, local = out.stdout.splitlines()
+    assert early == local and early.startswith("pyttsx3 2.99/espeak-ng ")
+    assert loaded == "False" and spoke == "True"
