@@ -467,7 +467,7 @@ def render_mp3(
         typical = trial_gain(target_lufs)
         known = hints if hints and "loss_db" in hints else None
         finishing = pool.submit(early.finish) if early is not None else None
-        digests[:] = [_digest(timeline, p) for p in pieces]
+        digests[:] = pool.map(lambda piece: _digest(timeline, piece), pieces)  # hashlib lets go of the GIL
         foreseen = finishing.result() if finishing is not None else None
         first_trip: Future[dict] | None = None
         if foreseen is not None and foreseen.trip is not None:
