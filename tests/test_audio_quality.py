@@ -201,6 +201,8 @@ def test_every_format_plays_to_its_stated_duration(tmp_path: Path, suffix: str, 
     assert abs(duration_ms(out) - stated) <= 0.02 * stated + 60
     if suffix in ("mp3", "m4a", "ogg", "opus", "flac"):
         assert len(info["chapters"]) == 5
+    integrated, _ = ebur128(out)  # every format is levelled, not only MP3
+    assert abs(integrated - (-16.0)) <= 1.0
 
 
 def test_cover_art_is_embedded(tmp_path: Path) -> None:

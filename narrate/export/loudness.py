@@ -186,6 +186,19 @@ def measure_file(pcm_path: Path, rate: int, filters: str | None = None) -> Loudn
     return parse_summary(log)
 
 
+def measure_file_blocks(pcm_path: Path, rate: int, chunk_s: int = 60) -> Loudness:
+    """Integrated loudness of a mono s16le PCM file, measured in this process a minute at
+    a time (libebur128; see meter.py)."""
+    found = meter.BlockMeter(rate)
+    try:
+        with pcm_path.open("rb") as handle:
+            while chunk := handle.read(2 * rate * chunk_s):
+                found.write(chunk)
+    finally:
+        found.close()
+    return Loudness(integrated(found.blocks()))
+
+
 def measure(pcm: bytes, rate: int, filters: str | None = None) -> Loudness:
     """Integrated loudness of mono s16le ``pcm`` bytes (after ``filters``, if given)."""
     graph = f"{filters},{METER}" if filters else METER
@@ -207,7 +220,7 @@ def gain_for(pcm_path: Path, rate: int, target_lufs: float) -> tuple[float, Loud
     the input's own reading)."""
     trial = target_lufs - TYPICAL_INPUT_LUFS
     with ThreadPoolExecutor(max_workers=2) as pool:
-        plain = pool.submit(measure_file, pcm_path, rate)
+        plain = pool.submit(measure_file_blocks if meter.available() else measure_file, pcm_path, rate)
         limited = pool.submit(measure_file, pcm_path, rate, chain(trial))
         before, after = plain.result(), limited.result()
     if before.integrated_lufs <= SILENT:  # silence: nothing to level
