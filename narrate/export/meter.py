@@ -15,7 +15,6 @@ partial block and block *n* still belongs to the piece its window ends in.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 from typing import Any
 
@@ -29,12 +28,20 @@ FLOOR = -200.0  # digital silence (libebur128 says -inf)
 
 @functools.cache
 def _library() -> Any | None:
-    """libebur128 through ctypes, or None when it is not installed."""
-    name = ctypes.util.find_library("ebur128") or "libebur128.so.1"
+    """libebur128 through ctypes, or None when it is not installed. By its soname first:
+    ctypes.util.find_library runs ``ldconfig -p`` in a subprocess (~20 ms)."""
     try:
-        lib = ctypes.CDLL(name)
+        lib = ctypes.CDLL("libebur128.so.1")
     except OSError:
-        return None
+        from ctypes.util import find_library  # elsewhere than Debian (another soname, a .dylib)
+
+        name = find_library("ebur128")
+        if name is None:
+            return None
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError:
+            return None
     lib.ebur128_init.restype = ctypes.c_void_p
     lib.ebur128_init.argtypes = [ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
     lib.ebur128_add_frames_short.restype = ctypes.c_int
