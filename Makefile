@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := espeak-ng libespeak-ng1 ffmpeg libebur128-1 flite festival festvox-us-slt-hts
+SYSTEM_PACKAGES := espeak-ng libespeak-ng1 ffmpeg libebur128-1 libmpg123-0 flite festival festvox-us-slt-hts
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench system venv clean

@@ -77,3 +77,36 @@ def test_without_libebur128_ffmpeg_measures(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.undo()
     ours = levels.blocks_of(pcm, 22050)
     assert levels.integrated(fallback) == pytest.approx(levels.integrated(ours), abs=0.01)
+
+
+def test_libmpg123_decodes_what_ffmpeg_decodes() -> None:
+    """The round trip's decoder: every sample within 1 LSB of ffmpeg's decoder."""
+    from narrate.errors import EncodeError
+    from narrate.export import mp3decode
+
+    assert mp3decode.available()
+    pcm = speech(44100)
+    mp3 = subprocess.run(["ffmpeg", "-v", "error", "-f", "s16le", "-ar", "44100", "-ac", "1", "-i", "pipe:0",
+                          "-c:a", "libmp3lame", "-b:a", "96k", "-write_xing", "0", "-f", "mp3", "pipe:1"],
+                         input=pcm, capture_output=True, check=True).stdout
+    theirs = subprocess.run(["ffmpeg", "-v", "error", "-f", "mp3", "-i", "pipe:0", "-f", "s16le", "pipe:1"],
+                            input=mp3, capture_output=True, check=True).stdout
+    ours = mp3decode.decode(mp3, 44100)
+    assert len(ours) == len(theirs) > len(pcm)  # the encoder's delay and padding included
+    a, b = memoryview(ours).cast("h"), memoryview(theirs).cast("h")
+    assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 1
+    assert mp3decode.decode(b"", 44100) == b""
+    with pytest.raises(EncodeError, match="libmpg123"):
+        mp3decode.decode(mp3, 12345)  # no MP3 has that rate
+
+
+def test_true_peak_sees_between_the_samples() -> None:
+    """A quarter-rate sine sampled 45 degrees off its crests: its samples peak 3 dB
+    under what plays."""
+    rate, amplitude = 44100, 0.5
+    tone = b"".join(int(amplitude * 32767 * math.sin(math.pi * n / 2 + math.pi / 4)).to_bytes(
+        2, "little", signed=True) for n in range(rate))
+    found = meter.BlockMeter(rate, true_peak=True)
+    found.write(tone)
+    assert found.true_peak_db() == pytest.approx(20 * math.log10(amplitude), abs=0.3)
+    found.close()

@@ -16,7 +16,7 @@ from narrate import audio
 from narrate.cache import ClipCache
 from narrate.engines.base import VoiceSettings, engine_class
 from narrate.export import loudness as levels
-from narrate.export import meter, pieces
+from narrate.export import meter, mp3decode, pieces
 from narrate.models import Clip
 from narrate.synthesis import Synthesizer
 
@@ -150,11 +150,27 @@ def test_early_measure_without_a_round_trip_only_meters(clips: list[Clip], tmp_p
     assert len(foreseen.blocks) == len(levels.blocks_of(timeline.read(), timeline.sample_rate))
 
 
-def test_round_trip_runs_started_early_and_never_used_are_stopped() -> None:
+def test_round_trip_runs_started_early_and_never_used_are_stopped(meter_kind: str) -> None:
     runs = pieces._round_trip_runs(22050, 5.0, 44100, "96k")
-    procs = [runs._one, runs._two]
+    assert runs.stages == (1 if meter_kind == "libebur128" else 2)
     runs.kill()
-    assert all(proc.poll() is not None for proc in procs)
+    assert all(proc.poll() is not None for proc in runs._procs)
+
+
+def test_round_trip_in_this_process_reads_what_two_ffmpeg_runs_read(
+        clips: list[Clip], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """libebur128 and libmpg123 here, or ffmpeg's meter and decoder in a second run: the
+    limiter's and codec's share and the true peak come out the same."""
+    timeline = timeline_of(clips, tmp_path / "t.pcm")
+    piece = pieces.excerpt(timeline)
+    pcm = timeline.read(piece.start, piece.stop)
+    here = pieces._round_trip(pcm, timeline.sample_rate, 7.0, 44100, "96k")
+    monkeypatch.setattr(mp3decode, "available", lambda: False)
+    ffmpeg_only = pieces._round_trip(pcm, timeline.sample_rate, 7.0, 44100, "96k")
+    assert 0.5 < here["loss_db"] < 5
+    assert here["loss_db"] == pytest.approx(ffmpeg_only["loss_db"], abs=0.1)
+    assert here["true_peak_db"] == pytest.approx(ffmpeg_only["true_peak_db"], abs=0.3)
+    assert here["true_peak_db"] < -1.0
 
 
 def test_measuring_started_at_a_guessed_rate_gives_way_to_the_clips_rate(

@@ -6,7 +6,9 @@ import contextlib
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
+from typing import IO, Any
 
 from narrate.errors import DependencyError, EncodeError
 from narrate.export.formats import Format
@@ -39,41 +41,43 @@ def ffmpeg_output(args: list[str], what: str, *, stdin: bytes | None = None) -> 
     return result.stdout, stderr
 
 
-class FfmpegIntoFfmpeg:
-    """Two ffmpeg runs, started at once (each costs ~60 ms of start-up before it reads
-    anything), the first's standard output piped into the second; ``run(stdin)``
-    feeds the first and returns (the first's log, the second's log). Started early,
+class FfmpegChain:
+    """ffmpeg runs started at once (each costs ~60 ms of start-up before it reads
+    anything), each one's standard output piped into the next; ``run(stdin)`` feeds the
+    first and returns (the last one's standard output, every run's log). Started early,
     they are ready when their input is."""
 
-    def __init__(self, first: list[str], second: list[str], what: str) -> None:
+    def __init__(self, stages: list[list[str]], what: str) -> None:
         self.what = what
-        self._cmds = [[ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y", *args]
-                      for args in (first, second)]
+        self._cmds = [[ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y", *args] for args in stages]
         self._logs = [tempfile.TemporaryFile() for _ in self._cmds]  # noqa: SIM115 - closed by run()/kill()
-        try:
-            self._one = subprocess.Popen(self._cmds[0], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=self._logs[0])
-        except OSError as exc:
-            self._close_logs()
-            raise EncodeError(f"could not run ffmpeg: {exc}", command=self._cmds[0]) from None
-        try:
-            self._two = subprocess.Popen(self._cmds[1], stdin=self._one.stdout, stdout=subprocess.DEVNULL,
-                                         stderr=self._logs[1])
-        except OSError as exc:
-            self._one.kill()
-            self._one.wait()
-            self._close_logs()
-            raise EncodeError(f"could not run ffmpeg: {exc}", command=self._cmds[1]) from None
-        assert self._one.stdout is not None
-        self._one.stdout.close()  # the second process holds it now
+        self._procs: list[subprocess.Popen[bytes]] = []
+        source: Any = subprocess.PIPE
+        for cmd, log in zip(self._cmds, self._logs, strict=True):
+            try:
+                proc = subprocess.Popen(cmd, stdin=source, stdout=subprocess.PIPE, stderr=log)
+            except OSError as exc:
+                self.kill()
+                raise EncodeError(f"could not run ffmpeg: {exc}", command=cmd) from None
+            if self._procs:
+                assert source is not None
+                source.close()  # the new run holds it now
+            self._procs.append(proc)
+            source = proc.stdout
 
-    def run(self, stdin: bytes) -> tuple[str, str]:
-        assert self._one.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            self._one.stdin.write(stdin)
-        with contextlib.suppress(BrokenPipeError):
-            self._one.stdin.close()
-        statuses = self._one.wait(), self._two.wait()
+    @property
+    def stages(self) -> int:
+        return len(self._cmds)
+
+    def run(self, stdin: bytes) -> tuple[bytes, list[str]]:
+        first, last = self._procs[0], self._procs[-1]
+        assert first.stdin is not None and last.stdout is not None
+        feeder = threading.Thread(target=_feed, args=(first.stdin, stdin), daemon=True)
+        feeder.start()
+        out = last.stdout.read()
+        last.stdout.close()
+        feeder.join()
+        statuses = [proc.wait() for proc in self._procs]
         logs = []
         for handle in self._logs:
             handle.seek(0)
@@ -82,22 +86,30 @@ class FfmpegIntoFfmpeg:
         for status, text, cmd in zip(statuses, logs, self._cmds, strict=True):
             if status != 0:
                 raise failure(self.what, status, text, cmd)
-        return logs[0], logs[1]
+        return out, logs
 
     def kill(self) -> None:
-        """Stop both, unused."""
-        for proc in (self._one, self._two):
+        """Stop them all, unused."""
+        for proc in self._procs:
             proc.kill()
-        for proc in (self._one, self._two):
+        for proc in self._procs:
             proc.wait()
-        if self._one.stdin is not None:
-            with contextlib.suppress(OSError):
-                self._one.stdin.close()
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
         self._close_logs()
 
     def _close_logs(self) -> None:
         for handle in self._logs:
             handle.close()
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    with contextlib.suppress(BrokenPipeError):
+        pipe.write(data)
+    with contextlib.suppress(BrokenPipeError):
+        pipe.close()
 
 
 def failure(what: str, status: int, stderr: str, cmd: list[str]) -> BaseException:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import math
 from typing import Any
 
 from narrate.errors import EncodeError
 
 MODE_M = 1  # EBUR128_MODE_M: momentary loudness only
+MODE_TRUE_PEAK = (1 << 5) | (1 << 4) | MODE_M  # EBUR128_MODE_TRUE_PEAK (4x oversampled below 96 kHz)
 UNFILLED = 3  # steps before the first whole 400 ms window
 SILENT_BLOCK = -120.7  # what ffmpeg prints for a window that is not whole yet
 FLOOR = -200.0  # digital silence (libebur128 says -inf)
@@ -48,6 +50,8 @@ def _library() -> Any | None:
     lib.ebur128_add_frames_short.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
     lib.ebur128_loudness_momentary.restype = ctypes.c_int
     lib.ebur128_loudness_momentary.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_double)]
+    lib.ebur128_true_peak.restype = ctypes.c_int
+    lib.ebur128_true_peak.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.POINTER(ctypes.c_double)]
     lib.ebur128_destroy.restype = None
     lib.ebur128_destroy.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
     return lib
@@ -60,15 +64,16 @@ def available() -> bool:
 
 class BlockMeter:
     """The gating blocks of mono s16le PCM written to it a chunk at a time, measured as
-    it is written (``write`` returns once its whole steps are measured)."""
+    it is written (``write`` returns once its whole steps are measured); with
+    ``true_peak``, its true peak too."""
 
-    def __init__(self, rate: int) -> None:
+    def __init__(self, rate: int, true_peak: bool = False) -> None:
         lib = _library()
         if lib is None:
             raise EncodeError("libebur128 is missing; install it with: apt-get install libebur128-1")
         self._lib = lib
         self._step = rate // 10
-        self._state = ctypes.c_void_p(lib.ebur128_init(1, rate, MODE_M))
+        self._state = ctypes.c_void_p(lib.ebur128_init(1, rate, MODE_TRUE_PEAK if true_peak else MODE_M))
         if not self._state:
             raise EncodeError(f"libebur128 cannot measure audio at {rate} Hz")
         self._pending = b""  # the part of a step not written yet
@@ -89,6 +94,13 @@ class BlockMeter:
             value = reading.value
             blocks.append(value if value > FLOOR else FLOOR)
         self._pending = data[whole:]
+
+    def true_peak_db(self) -> float:
+        """The true peak of what was written so far, in dBTP (-120 for silence)."""
+        peak = ctypes.c_double()
+        if not self._state or self._lib.ebur128_true_peak(self._state, 0, ctypes.byref(peak)):
+            raise EncodeError("libebur128 has no true peak for this audio")
+        return 20 * math.log10(peak.value) if peak.value > 1e-6 else -120.0
 
     def blocks(self) -> list[float]:
         """Every block of what was written (the meter is closed)."""

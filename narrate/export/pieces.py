@@ -2,8 +2,8 @@
 LAME stream, on every core at once, cached by content, and joined frame by frame.
 
 A narration is cut in the middle of pauses into pieces of about PIECE_SECONDS. Its
-loudness is measured as it is assembled (EarlyMeasure: a meter fed through a pipe, and
-a round trip of an excerpt through the limiter and the codec); then runs of
+loudness is measured as it is assembled (EarlyMeasure: libebur128 reads each part as it
+is written, and an excerpt makes a round trip through the limiter and the codec); then runs of
 consecutive pieces are encoded (gain, limiter, resampling, LAME), one ffmpeg per core,
 each run one input split into its pieces by ``asegment``. Readings and pieces are
 cached under a hash of the piece's PCM and settings. Editing one sentence therefore
@@ -31,7 +31,8 @@ from pathlib import Path
 from narrate.audio import Timeline
 from narrate.cache import ClipCache
 from narrate.export import loudness as levels
-from narrate.export.encode import FfmpegIntoFfmpeg, ffmpeg_output, raw_input
+from narrate.export import meter, mp3decode
+from narrate.export.encode import FfmpegChain, ffmpeg_output, raw_input
 
 PIECE_SECONDS = 12
 LAME_DELAY = 1105
@@ -81,36 +82,46 @@ def _key(kind: str, digest: str, *settings: object) -> str:
     return hashlib.sha256(material).hexdigest()
 
 
-def _round_trip_runs(rate: int, trial_db: float, out_rate: int, bitrate: str) -> FfmpegIntoFfmpeg:
-    """The two ffmpeg runs of a round trip, started: PCM in, meter and trial MP3 out of
-    the first, the MP3 decoded and metered (true peak too) by the second."""
-    meter = levels.BLOCKS.format(peak="")
-    graph = (f"[0:a]asplit[a][b];[a]{meter}[plain];"
-             f"[b]{levels.chain(trial_db)},aresample={out_rate}:resampler=soxr[trial]")
-    return FfmpegIntoFfmpeg(
+def _round_trip_runs(rate: int, trial_db: float, out_rate: int, bitrate: str) -> FfmpegChain:
+    """The round trip's ffmpeg, started: PCM in at the trial gain, through the limiter
+    and LAME, the trial MP3 out; this process meters the PCM and decodes and meters the
+    MP3 (libebur128, libmpg123). Where either library is missing, ffmpeg meters the PCM
+    too, and a second ffmpeg decodes and meters the MP3 (true peak too)."""
+    trial = f"{levels.chain(trial_db)},aresample={out_rate}:resampler=soxr"
+    if meter.available() and mp3decode.available():
+        return FfmpegChain([[*raw_input(rate), "-af", trial, *_mp3_args(rate, out_rate, bitrate)]],
+                           "measure loudness")
+    graph = f"[0:a]asplit[a][b];[a]{levels.BLOCKS.format(peak='')}[plain];[b]{trial}[trial]"
+    return FfmpegChain([
         [*raw_input(rate), "-filter_complex", graph, "-map", "[plain]", "-f", "null", "-",
          "-map", "[trial]", *_mp3_args(rate, out_rate, bitrate)],
         ["-f", "mp3", "-i", "pipe:0", "-af", levels.BLOCKS.format(peak=":peak=true"), "-f", "null", "-"],
-        "measure loudness",
-    )
+    ], "measure loudness")
 
 
 def _round_trip(pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: str,
-                runs: FfmpegIntoFfmpeg | None = None) -> dict[str, float]:
+                runs: FfmpegChain | None = None) -> dict[str, float]:
     """How much loudness the limiter and the MP3 codec take from ``pcm`` at the trial
     gain (at 96 kbps LAME takes ~0.5 LU off espeak-ng's bright voice, and the limiter
     takes more the more gain it gets: both are measured, not assumed), and the true
     peak of what plays. ``runs``: the ffmpeg runs for it, started earlier."""
-    log, played_log = (runs or _round_trip_runs(rate, trial_db, out_rate, bitrate)).run(pcm)
-    (plain,) = levels.parse_blocks(log)
-    (played,) = levels.parse_blocks(played_log)
+    runs = runs or _round_trip_runs(rate, trial_db, out_rate, bitrate)
+    mp3, logs = runs.run(pcm)
+    if runs.stages == 1:
+        plain = meter.blocks_of(pcm, rate)
+        heard = meter.BlockMeter(out_rate, true_peak=True)
+        heard.write(mp3decode.decode(mp3, out_rate))
+        peak: float | None = heard.true_peak_db()
+        played = heard.blocks()
+    else:
+        (plain,), (played,) = levels.parse_blocks(logs[0]), levels.parse_blocks(logs[1])
+        peak = levels.parse_summary(logs[1]).peak_db
     plain_i, played_i = levels.integrated(plain), levels.integrated(played)
-    peak = levels.parse_summary(played_log).peak_db
     return {"loss_db": plain_i + trial_db - played_i, "true_peak_db": peak if peak is not None else -120.0}
 
 
 def _trip_through_cache(cache: ClipCache, pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: str,
-                        runs: FfmpegIntoFfmpeg | None = None) -> dict[str, float]:
+                        runs: FfmpegChain | None = None) -> dict[str, float]:
     """The round trip of ``pcm`` from the cache, or measured and cached (``runs``: its
     ffmpeg runs, started earlier; stopped unused on a cache hit)."""
     key = _key("trip", hashlib.sha256(pcm).hexdigest(), rate, trial_db, *_mp3_args(rate, out_rate, bitrate))
@@ -354,7 +365,7 @@ class EarlyMeasure:
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._trip: Future[dict[str, float]] | None = None
         self._done = False
-        # The round trip's processes start now, so they are ready when the excerpt is.
+        # The round trip's ffmpeg starts now, so it is ready when the excerpt is.
         self._runs = _round_trip_runs(rate, self._trial, out_rate, bitrate) if round_trip else None
 
     def __call__(self, pcm: bytes, seam: int) -> None:
