@@ -95,6 +95,9 @@ def test_early_measure_agrees_with_measuring_the_finished_narration(clips: list[
     trial = pieces.trial_gain(-16.0)
     assert foreseen.trip == pieces._round_trip(excerpt, timeline.sample_rate, trial, 44100, "96k")
     assert 0.5 < foreseen.trip["loss_db"] < 5
+    # And its pieces, hashed as they were written, are the finished narration's.
+    cut = pieces.cut(timeline, pieces.PIECE_SECONDS)
+    assert foreseen.pieces == (cut, [pieces._digest(timeline, piece) for piece in cut])
 
 
 def test_early_measure_of_a_single_part_takes_it_whole(clips: list[Clip], tmp_path: Path) -> None:
@@ -240,3 +243,28 @@ def test_lame_low_passes_at_the_narrations_own_band_and_the_sound_stays(
     for lo, hi in [(100, 1000), (1000, 4000), (4000, 10000)]:
         band = (freqs >= lo) & (freqs < hi)
         assert 10 * np.log10(power_a[band].sum() / power_b[band].sum()) == pytest.approx(0, abs=0.3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 1500), st.integers(1, 600)), min_size=1, max_size=40),
+       st.sampled_from([0.5, 1.0, 2.0]))
+def test_pieces_hashed_as_written_are_the_pieces_cut_from_the_finished_timeline(
+        parts: list[tuple[int, int]], seconds: float) -> None:
+    """PieceHashes decides each cut as the parts come, and hashes as it goes: the same
+    pieces and digests as cutting and hashing the finished timeline."""
+    import hashlib
+
+    rate = 1000
+    hashes = pieces.PieceHashes(rate, seconds)
+    data, seams = bytearray(), []
+    for n, (speech, pause) in enumerate(parts):
+        pcm = bytes([n % 251, 7]) * speech + b"\x00\x00" * pause
+        seams.append(len(data) // 2 + speech + pause // 2)
+        hashes.add(pcm, seams[-1])
+        data += pcm
+    frames = len(data) // 2
+    timeline = audio.Timeline(Path("unused"), rate, frames, (), (), tuple(seams[:-1]))
+    expected = pieces.cut(timeline, seconds)
+    found, digests = hashes.result()
+    assert found == expected
+    assert digests == [hashlib.sha256(data[2 * p.start : 2 * p.stop]).hexdigest() for p in expected]

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from narrate.audio import Timeline
 from narrate.cache import ClipCache
@@ -70,6 +71,63 @@ def cut(timeline: Timeline, seconds: float = PIECE_SECONDS) -> list[Piece]:
             last = seam
     bounds = [0, *cuts, timeline.frames]
     return [Piece(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+class PieceHashes:
+    """The pieces' digests, hashed as the narration is written, so that none is left to
+    hash when the last clip is in. ``add(pcm, seam)`` takes each part (its pause
+    included) and the seam in its pause; ``result()`` gives the pieces cut() gives the
+    finished timeline, and their digests. A seam that cut() may still refuse (the last
+    part's, or one too near the end) is held with a second hash running through it: at
+    most one at a time, since a later seam can only be cut once that one is."""
+
+    def __init__(self, rate: int, seconds: float = PIECE_SECONDS) -> None:
+        self._target = int(seconds * rate)
+        self._frames = 0
+        self._parts = 0
+        self._cuts: list[int] = []
+        self._digests: list[str] = []  # of the piece before each cut
+        self._open = hashlib.sha256()  # since the last cut (or the held seam)
+        self._held: tuple[int, Any, Any, int] | None = None  # seam, hash before it, through it, its part
+
+    def add(self, pcm: bytes, seam: int) -> None:
+        split = 2 * (seam - self._frames)
+        self._feed(pcm[:split])
+        self._settle(frames=seam)
+        if self._held is None and seam - (self._cuts[-1] if self._cuts else 0) >= self._target:
+            self._held = (seam, self._open, self._open.copy(), self._parts)
+            self._open = hashlib.sha256()
+        self._feed(pcm[split:])
+        self._frames += len(pcm) // 2
+        self._parts += 1
+
+    def result(self) -> tuple[list[Piece], list[str]]:
+        """(pieces, their digests) of everything added."""
+        self._settle(frames=self._frames, final=True)
+        if not self._frames:
+            return [], []
+        bounds = [0, *self._cuts, self._frames]
+        pieces = [Piece(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+        return pieces, [*self._digests, self._open.hexdigest()]
+
+    def _feed(self, data: bytes) -> None:
+        self._open.update(data)
+        if self._held is not None:
+            self._held[2].update(data)
+
+    def _settle(self, frames: int, final: bool = False) -> None:
+        """Cut at the held seam once a later part runs far enough past it; at the end,
+        let it go if none did (cut() never cuts at the last part's seam)."""
+        if self._held is None:
+            return
+        seam, before, through, part = self._held
+        if part < self._parts - (1 if final else 0) and frames - seam >= self._target // 3:
+            self._cuts.append(seam)
+            self._digests.append(before.hexdigest())
+            self._held = None
+        elif final:
+            self._open = through
+            self._held = None
 
 
 def _digest(timeline: Timeline, piece: Piece) -> str:
@@ -328,12 +386,13 @@ def trial_gain(target_lufs: float) -> float:
 
 @dataclass(frozen=True)
 class Foreseen:
-    """What EarlyMeasure found: the whole narration's gating blocks, and the excerpt's
-    round trip at the trial gain."""
+    """What EarlyMeasure found: the whole narration's gating blocks, the excerpt's
+    round trip at the trial gain, and the pieces with their digests."""
 
     blocks: list[float]
     excerpt: Piece
     trip: dict[str, float] | None  # None when it was not needed
+    pieces: tuple[list[Piece], list[str]] = ([], [])
 
 
 class EarlyMeasure:
@@ -357,6 +416,7 @@ class EarlyMeasure:
         self._settings = (out_rate, bitrate)
         self._trial = trial_gain(target_lufs)
         self._meter = levels.stream_meter(rate)
+        self._hashes = PieceHashes(rate)
         self._frames = 0
         self._seams: list[int] = []
         self._held = bytearray()  # the stream from the first seam on, until the excerpt is whole
@@ -370,6 +430,7 @@ class EarlyMeasure:
 
     def __call__(self, pcm: bytes, seam: int) -> None:
         self._meter.write(pcm)
+        self._hashes.add(pcm, seam)
         start = self._frames
         self._frames += len(pcm) // 2
         if not self._seams:
@@ -405,7 +466,8 @@ class EarlyMeasure:
         assert self._excerpt is not None
         blocks = self._meter.blocks()
         self._done = True
-        return Foreseen(blocks, self._excerpt, self._trip.result() if self._trip is not None else None)
+        return Foreseen(blocks, self._excerpt, self._trip.result() if self._trip is not None else None,
+                        self._hashes.result())
 
     def __enter__(self) -> EarlyMeasure:
         return self
@@ -437,7 +499,7 @@ def render_mp3(
     the measuring begun while the timeline was assembled."""
     pieces = cut(timeline)
     rate = timeline.sample_rate
-    digests: list[str] = []  # set below, while the early meter finishes
+    digests: list[str] = []  # set below
 
     def trip(trial: float) -> dict:
         piece = excerpt(timeline)
@@ -477,9 +539,11 @@ def render_mp3(
         # After an edit, the pieces are encoded at the last gain alongside the meters too.
         typical = trial_gain(target_lufs)
         known = hints if hints and "loss_db" in hints else None
-        finishing = pool.submit(early.finish) if early is not None else None
-        digests[:] = pool.map(lambda piece: _digest(timeline, piece), pieces)  # hashlib lets go of the GIL
-        foreseen = finishing.result() if finishing is not None else None
+        foreseen = early.finish() if early is not None else None
+        if foreseen is not None and foreseen.pieces[0] == pieces:
+            digests[:] = foreseen.pieces[1]  # hashed as the narration was written
+        else:
+            digests[:] = pool.map(lambda piece: _digest(timeline, piece), pieces)  # hashlib frees the GIL
         first_trip: Future[dict] | None = None
         if foreseen is not None and foreseen.trip is not None:
             first_trip = Future()
