@@ -69,6 +69,15 @@ def test_silence_and_a_tone_read_as_they_should() -> None:
     assert levels.integrated(meter.blocks_of(tone, rate)) == pytest.approx(-3.0, abs=0.1)
 
 
+def test_a_closed_meter_refuses_more_audio() -> None:
+    from narrate.errors import EncodeError
+
+    closed = meter.BlockMeter(22050)
+    closed.abandon()
+    with pytest.raises(EncodeError, match="closed"):
+        closed.write(b"\x00\x00" * 4410)
+
+
 def test_without_libebur128_ffmpeg_measures(monkeypatch: pytest.MonkeyPatch) -> None:
     pcm = speech(22050)
     monkeypatch.setattr(meter, "available", lambda: False)

@@ -81,6 +81,8 @@ class BlockMeter:
         self._blocks: list[float] = []
 
     def write(self, pcm: bytes) -> None:
+        if not self._state:
+            raise EncodeError("the loudness meter was closed")
         data = self._pending + pcm if self._pending else pcm
         size = 2 * self._step
         whole = len(data) - len(data) % size

@@ -581,7 +581,7 @@ def render_mp3(
                     hints.update(loss_db=loss, true_peak_db=reading["true_peak_db"], trial=trial)
                 gain = min(levels.MAX_GAIN_DB, target_lufs - input_i + loss)
                 gain = round(gain / GAIN_STEP_DB) * GAIN_STEP_DB
-                peak = reading["true_peak_db"] + min(0.0, gain - trial)
+                peak = round(reading["true_peak_db"] + min(0.0, gain - trial), 2)
             if hopeful is not None:
                 hopeful.result()  # let it finish: its pieces are cached under the old gain
             outcomes = encoded(gain, remember)
