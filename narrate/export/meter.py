@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 from narrate.errors import EncodeError
+from narrate.export.native import load_library
 
 MODE_M = 1  # EBUR128_MODE_M: momentary loudness only
 MODE_TRUE_PEAK = (1 << 5) | (1 << 4) | MODE_M  # EBUR128_MODE_TRUE_PEAK (4x oversampled below 96 kHz)
@@ -30,20 +31,10 @@ FLOOR = -200.0  # digital silence (libebur128 says -inf)
 
 @functools.cache
 def _library() -> Any | None:
-    """libebur128 through ctypes, or None when it is not installed. By its soname first:
-    ctypes.util.find_library runs ``ldconfig -p`` in a subprocess (~20 ms)."""
-    try:
-        lib = ctypes.CDLL("libebur128.so.1")
-    except OSError:
-        from ctypes.util import find_library  # elsewhere than Debian (another soname, a .dylib)
-
-        name = find_library("ebur128")
-        if name is None:
-            return None
-        try:
-            lib = ctypes.CDLL(name)
-        except OSError:
-            return None
+    """libebur128 through ctypes, or None when it is not installed."""
+    lib = load_library("libebur128.so.1", "ebur128")
+    if lib is None:
+        return None
     lib.ebur128_init.restype = ctypes.c_void_p
     lib.ebur128_init.argtypes = [ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
     lib.ebur128_add_frames_short.restype = ctypes.c_int

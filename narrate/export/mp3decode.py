@@ -14,6 +14,7 @@ import functools
 from typing import Any
 
 from narrate.errors import EncodeError
+from narrate.export.native import load_library
 
 ENC_SIGNED_16 = 0xD0  # MPG123_ENC_SIGNED_16
 ADD_FLAGS, QUIET = 2, 0x20  # MPG123_ADD_FLAGS, MPG123_QUIET: no chatter on stderr
@@ -23,18 +24,9 @@ OK, NEED_MORE, NEW_FORMAT, DONE = 0, -10, -11, -12
 @functools.cache
 def _library() -> Any | None:
     """libmpg123 through ctypes, or None when it is not installed."""
-    try:
-        lib = ctypes.CDLL("libmpg123.so.0")
-    except OSError:
-        from ctypes.util import find_library  # elsewhere than Debian (another soname, a .dylib)
-
-        name = find_library("mpg123")
-        if name is None:
-            return None
-        try:
-            lib = ctypes.CDLL(name)
-        except OSError:
-            return None
+    lib = load_library("libmpg123.so.0", "mpg123")
+    if lib is None:
+        return None
     handle, size, size_p = ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)
     signatures = {
         "mpg123_init": [],
