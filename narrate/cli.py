@@ -468,6 +468,14 @@ def _batch_table(report: Any) -> str:
     return "\n".join(f"{name:<22} {value}" for name, value in rows)
 
 
+def _forget_the_interrupt() -> None:
+    """CPython remembers a KeyboardInterrupt that ended a string ``exec`` (dataclasses
+    build their methods with one, so a Ctrl-C while a module is imported can land there)
+    and, under ``python -m``, kills itself with SIGINT at exit although the interrupt was
+    handled: exit status -2, not 130. A string exec that completes clears the flag."""
+    exec("", {})
+
+
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
     try:
@@ -480,6 +488,7 @@ def main() -> None:
         sys.exit(err.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("narrate: interrupted; nothing was written (run the command again)", err=True)
+        _forget_the_interrupt()
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # a bug: say so in one line, keep the detail for debugging
         if os.environ.get("NARRATE_DEBUG"):
