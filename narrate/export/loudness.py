@@ -1,13 +1,14 @@
-"""Loudness to target, per ITU-R BS.1770, with ffmpeg's ebur128 meter and a limiter.
+"""Loudness to target, per ITU-R BS.1770: meters (libebur128 in this process, see
+meter.py, or ffmpeg's ebur128 filter where it is missing) and ffmpeg's limiter.
 
 espeak-ng speech sits near −20 LUFS with sample peaks at −0.03 dBFS, so plain gain to
 −16 LUFS would clip: the gain is followed by a limiter whose ceiling leaves room for
 inter-sample peaks (true peak ≤ −1 dBTP after MP3 encoding). The limiter takes a little
-loudness away; two meters run at once on both cores — one on the narration as it is,
-one after a trial gain and the limiter — and the final gain adds back what the limiter
-took. The levelling pass itself meters its output, so the manifest reports what was
-measured on the finished signal. (pyloudnorm would cost 1.6 s of scipy import, ffmpeg's
-loudnorm filter 7.6 s a pass; this costs ~0.3 s plus the levelling pass.)
+loudness away; for the formats other than MP3 (see pieces.py for MP3) two meters run
+at once — one on the narration as it is, one after a trial gain and the limiter — and
+the final gain adds back what the limiter took. The levelling pass itself meters its
+output, so the manifest reports what was measured on the finished signal. (pyloudnorm
+would cost 1.6 s of scipy import, ffmpeg's loudnorm filter 7.6 s a pass.)
 """
 
 from __future__ import annotations

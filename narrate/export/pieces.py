@@ -2,10 +2,11 @@
 LAME stream, on every core at once, cached by content, and joined frame by frame.
 
 A narration is cut in the middle of pauses into pieces of about PIECE_SECONDS. Its
-loudness is measured as it is assembled (EarlyMeasure: libebur128 reads each part as it
-is written, and an excerpt makes a round trip through the limiter and the codec); then runs of
-consecutive pieces are encoded (gain, limiter, resampling, LAME), one ffmpeg per core,
-each run one input split into its pieces by ``asegment``. Readings and pieces are
+loudness is measured, and its pieces hashed, as it is assembled (EarlyMeasure:
+libebur128 reads each part as it is written, and an excerpt makes a round trip through
+the limiter and the codec); then runs of consecutive pieces are encoded (gain, limiter,
+resampling, LAME), one ffmpeg per core, each run one input split into its pieces by
+``asegment``. Readings and pieces are
 cached under a hash of the piece's PCM and settings. Editing one sentence therefore
 re-measures and re-encodes only the piece that holds it; everything else comes from the
 cache. Memory holds a piece at a time.
@@ -168,9 +169,12 @@ def _round_trip(pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: 
     if runs.stages == 1:
         plain = meter.blocks_of(pcm, rate)
         heard = meter.BlockMeter(out_rate, true_peak=True)
-        heard.write(mp3decode.decode(mp3, out_rate))
-        peak: float | None = heard.true_peak_db()
-        played = heard.blocks()
+        try:
+            heard.write(mp3decode.decode(mp3, out_rate))
+            peak: float | None = heard.true_peak_db()
+            played = heard.blocks()
+        finally:
+            heard.close()
     else:
         (plain,), (played,) = levels.parse_blocks(logs[0]), levels.parse_blocks(logs[1])
         peak = levels.parse_summary(logs[1]).peak_db
