@@ -396,7 +396,7 @@ class Foreseen:
     blocks: list[float]
     excerpt: Piece
     trip: dict[str, float] | None  # None when it was not needed
-    pieces: tuple[list[Piece], list[str]] = ([], [])
+    pieces: tuple[list[Piece], list[str]]  # as cut() cuts the finished timeline, and their digests
 
 
 class EarlyMeasure:
