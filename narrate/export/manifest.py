@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -190,10 +191,15 @@ def read(path: Path) -> Manifest:
     return Manifest.from_dict(record)
 
 
+@cache
+def _names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
 def _record(cls: type, data: object, where: str) -> Any:
     if not isinstance(data, dict):
         raise ManifestError(f"bad or missing {where!r}")
-    names = {f.name for f in fields(cls)}
+    names = _names(cls)
     return cls(**{k: v for k, v in data.items() if k in names})
 
 
@@ -234,7 +240,7 @@ def _from_dict(record: object) -> Manifest:
 def _utterance(data: object) -> UtteranceRecord:
     if not isinstance(data, dict):
         raise ManifestError("bad or missing 'utterances'")
-    words = tuple(_record(WordRecord, w, "words") for w in data.get("words", []))
+    words = tuple(WordRecord(w["text"], w["start_ms"], w.get("end_ms", 0)) for w in data.get("words", []))
     span = data.get("source_span") or (0, 0)
     base = _record(UtteranceRecord, {k: v for k, v in data.items() if k not in ("words", "source_span")},
                    "utterances")
