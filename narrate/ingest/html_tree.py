@@ -93,19 +93,37 @@ def _parse_tree(text: str, name: str) -> lxml.html.HtmlElement:
         tree = _capped_tree(text)
     if tree is None or not len(tree):
         raise InputError(f"{name}: no article text found in this HTML page")
+    _unnest_void_elements(tree)
     return tree
 
 
-_VOID = {
+def _unnest_void_elements(tree: lxml.html.HtmlElement) -> None:
+    """A void element (``<embed>``, ``<source>``, ``<track>``…) has no content, but
+    libxml2's HTML 4 parser does not know the newer ones and nests everything after
+    them inside, up to the parent's end: whatever it holds is moved back out."""
+    for element in list(tree.iter(*_VOID)):
+        if len(element) or (element.text or "").strip():
+            element.drop_tag()  # keeps its children and text in place, drops the tag
+
+
+_VOID = {  # HTML's void elements, with the obsolete ones archives still hold
     "area",
     "base",
+    "basefont",
+    "bgsound",
     "br",
     "col",
+    "command",
     "embed",
+    "frame",
     "hr",
+    "image",
     "img",
     "input",
+    "isindex",
+    "keygen",
     "link",
+    "menuitem",
     "meta",
     "param",
     "source",

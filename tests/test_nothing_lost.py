@@ -1,0 +1,86 @@
+"""Issue 21, the second hostile-input round: one test per class of defect, through the
+real command line. Each names its class; each failed before its fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_narrate
+
+P1 = "The first paragraph of the story is here now."
+P2 = "The second paragraph is also here in full."
+P3 = "The third paragraph ends the whole story now."
+
+VOID = ["area", "base", "basefont", "bgsound", "br", "col", "command", "embed", "frame", "hr",
+        "image", "img", "input", "isindex", "keygen", "link", "menuitem", "meta", "param",
+        "source", "track", "wbr"]
+
+
+def said(*args: str) -> list[str]:
+    result = run_narrate("script", "--raw", *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+# -- 1. silent loss: void elements without an end tag ------------------------------------
+def test_void_elements_without_an_end_tag_lose_nothing(tmp_path) -> None:
+    """Every HTML void element, written bare between paragraphs, in one page."""
+    paragraphs = [f"Paragraph {n} follows a bare {void} element in the page." for n, void in enumerate(VOID)]
+    body = "".join(f'<{void} src="x.swf"><p>{text}</p>' for void, text in zip(VOID, paragraphs, strict=True))
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><body><article><h1>Harbour reopens</h1><p>{P1}</p>{body}</article></body></html>",
+                    encoding="utf-8")
+    assert said(str(page)) == ["Harbour reopens", P1, *paragraphs]
+
+
+# -- 2. silent loss: repeated paragraphs glue text, the headline read twice -------------
+@pytest.mark.parametrize("body", [
+    "<div><h1>Harbour reopens</h1><p>{A}</p><p>{A}</p><p>{B}</p></div>",
+    "<div><h2>Harbour reopens</h2><div>{A}</div><div>{A}</div><div>{B}</div></div>",
+    "<div><h1>Harbour reopens</h1>{A}<br>{A}<p>{B}</p></div>",
+    "<article><header><h1>Harbour reopens</h1></header>{A}<br>{A}<p>{B}</p></article>",
+])
+def test_repeated_paragraphs_stay_apart_and_the_headline_is_read_once(tmp_path, body: str) -> None:
+    a, b = "The harbour reopened on Monday.", "Ferries will run on the old timetable until next month."
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>Harbour reopens</title></head><body>"
+                    + body.format(A=a, B=b) + "</body></html>", encoding="utf-8")
+    lines = said(str(page))
+    assert lines[0] == "Harbour reopens"
+    assert all("Harbour" not in line for line in lines[1:]), lines
+    assert set(lines[1:]) == {a, b}, lines  # no "reopensThe", no "month The"
+
+
+# -- 3. front matter is metadata, never read ----------------------------------------------
+@pytest.mark.parametrize("front", [
+    '---\ntitle: "Harbour reopens"\nauthor: Jane Doe\ndate: 2024-05-01\ntags: [port, ferries]\n---\n',
+    '+++\ntitle = "Harbour reopens"\nauthor = "Jane Doe"\ndate = 2024-05-01\n+++\n',
+])
+@pytest.mark.parametrize("suffix", [".md", ".txt"])
+def test_front_matter_is_metadata_never_read(tmp_path, front: str, suffix: str) -> None:
+    src = tmp_path / f"post{suffix}"
+    src.write_text(front + f"\n{P1}\n\n{P2}\n", encoding="utf-8")
+    assert said(str(src)) == ["Harbour reopens", P1, P2]
+    if suffix == ".txt" or front.startswith("+"):
+        return  # one narration shows the metadata reaching the manifest
+    out = tmp_path / "out"
+    result = run_narrate(str(src), "-o", f"{out}/", "--no-disclaimer", "--captions", "vtt")
+    assert result.returncode == 0, result.stderr
+    import json
+
+    manifest = json.loads((out / "harbour-reopens.json").read_text(encoding="utf-8"))
+    assert manifest["source"]["author"] == "Jane Doe"
+    assert manifest["source"]["date"] == "2024-05-01"
+
+
+# -- 4. inline HTML in Markdown is never read --------------------------------------------
+def test_inline_html_in_markdown_is_never_read(tmp_path) -> None:
+    src = tmp_path / "post.md"
+    src.write_text(
+        "# Harbour reopens\n\nThe harbour reopened on Monday &mdash; at last &amp; on time.\n\n"
+        '<blockquote class="twitter-tweet"><p>Ships are back!</p></blockquote>\n'
+        '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8">\n'
+        "var twttr = window.twttr || {};\n</script>\n<style>\n.embed { color: red }\n</style>\n"
+        "<!-- a comment\nover two lines -->\n\nFerries run on time.\n", encoding="utf-8")
+    assert said(str(src)) == ["Harbour reopens", "The harbour reopened on Monday — at last & on time.",
+                              "Ships are back!", "Ferries run on time."]
