@@ -180,6 +180,9 @@ def _document(result: object, meta: dict[str, str], page: str, source: str, dige
         title = blocks.pop(0).text  # the headline, without the site name <title> adds
     elif not title and blocks and blocks[0].kind == "heading":
         title = blocks.pop(0).text
+    elif title and blocks and blocks[0].text.startswith(title + " ") and len(title.split()) >= 2:
+        # the headline glued to the first paragraph (a page without paragraph markup)
+        blocks[0] = replace(blocks[0], text=blocks[0].text[len(title) + 1 :])
     byline, date = _take_byline(blocks)
     blocks = _locate(blocks, page)
     return Document(
@@ -231,24 +234,37 @@ def _is_prose(text: str) -> bool:
     return len(text.split()) >= _PROSE_WORDS and bool(_SENTENCE_END.search(text))
 
 
+_CONTAINERS = {"div", "section", "article", "main", "body", "span", "doc"}
+_BLOCK_TAGS = {"p", "head", "list", "quote", "div", "section", "article", "main", "table",
+               "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "code", "graphic"}
+
+
 def _blocks(body: etree._Element) -> Iterator[Block]:
-    """trafilatura's XML (head, p, list/item, quote, …) → Blocks in reading order."""
+    """trafilatura's XML (head, p, list/item, quote, …) → Blocks in reading order. Its
+    fallback extractors can return the page's own containers (``<div>`` around the
+    paragraphs, ``<h1>``…): a container of blocks is walked into, never read as one."""
     yield from _loose("paragraph", body.text)
     for element in body:
-        tag = element.tag
-        if tag == "head":
-            level = (element.get("rend") or "h2")[1:]
-            yield from _block("heading", element, int(level) if level.isdigit() else 2)
-        elif tag == "list":
-            for item in element.iter("item"):
-                yield from _block("item", item)
-        elif tag == "quote":
-            parts = [p for p in element if p.tag in ("p", "head", "item")]
-            for part in parts or [element]:
-                yield from _block("quote", part)
-        elif tag not in ("code", "table", "graphic", "ref"):
-            yield from _block("paragraph", element)
+        yield from _element_blocks(element)
         yield from _loose("paragraph", element.tail)
+
+
+def _element_blocks(element: etree._Element) -> Iterator[Block]:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag == "head" or (len(tag) == 2 and tag[0] == "h" and tag[1] in "123456"):
+        level = (element.get("rend") or "h2")[1:] if tag == "head" else tag[1]
+        yield from _block("heading", element, int(level) if level.isdigit() else 2)
+    elif tag in ("list", "ul", "ol"):
+        for item in element.iter("item", "li"):
+            yield from _block("item", item)
+    elif tag in ("quote", "blockquote"):
+        parts = [p for p in element if p.tag in ("p", "head", "item")]
+        for part in parts or [element]:
+            yield from _block("quote", part)
+    elif tag in _CONTAINERS and any(child.tag in _BLOCK_TAGS for child in element):
+        yield from _blocks(element)
+    elif tag not in ("code", "table", "graphic", "ref", ""):
+        yield from _block("paragraph", element)
 
 
 def _loose(kind: str, text: str | None) -> Iterator[Block]:
