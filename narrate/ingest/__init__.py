@@ -11,9 +11,10 @@ from pathlib import Path
 
 from narrate.errors import InputError
 from narrate.ingest.decode import decode
+from narrate.ingest.frontmatter import AUTHOR_KEYS, DATE_KEYS, TITLE_KEYS, split_front_matter
 from narrate.ingest.markdown import looks_like_markdown, parse_markdown
 from narrate.ingest.text import paragraphs
-from narrate.models import Document
+from narrate.models import Block, Document
 
 MAX_BYTES = 20 * 1024 * 1024
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
@@ -62,14 +63,21 @@ def _read(path: Path, limit: int) -> bytes:
 
 def parse_document(text: str, source: str, digest: str) -> Document:
     suffix = Path(source).suffix.lower() if source != "-" else ""
-    if suffix in MARKDOWN_SUFFIXES or (suffix == "" and looks_like_markdown(text)):
+    front = split_front_matter(text)  # metadata, never read aloud
+    text = front.text
+    if suffix in MARKDOWN_SUFFIXES or (suffix == "" and looks_like_markdown(text)) or front.fields:
         parts = parse_markdown(text)
+        title, blocks = parts.title, list(parts.blocks)
+        if (given := front.first(TITLE_KEYS)) is not None:
+            if title is not None and title.casefold() != given.casefold():
+                blocks.insert(0, Block("heading", title, parts.title_start, 1))
+            title = given
         return Document(
-            title=parts.title,
+            title=title,
             title_start=parts.title_start,
-            blocks=tuple(parts.blocks),
-            byline=parts.byline,
-            date=parts.date,
+            blocks=tuple(blocks),
+            byline=front.first(AUTHOR_KEYS) or parts.byline,
+            date=front.first(DATE_KEYS) or parts.date,
             source=source,
             source_sha256=digest,
         )
