@@ -5,6 +5,7 @@ inline markup (emphasis, links, inline code) is reduced to its text.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -30,10 +31,38 @@ _INLINE = (
 )
 
 
+_RAW_HTML = re.compile(r"<(script|style|iframe|noscript|template|svg|math|object|textarea)\b|<!--", re.I)
+
+
 def strip_inline(text: str) -> str:
     for pattern, repl in _INLINE:
         text = pattern.sub(repl, text)
-    return text.strip()
+    return html.unescape(text).strip()  # &mdash; &amp; &#8217; … are characters, not words
+
+
+def blank_raw_html(text: str) -> str:
+    """HTML that is never prose (a tweet's ``<script>``, ``<style>``, frames, comments,
+    over any number of lines) blanked out: newlines kept, everything else a space, so
+    offsets still point at the source. One pass, each closing tag searched once."""
+    lower = text.lower()
+    pieces: list[str] = []
+    at = 0
+    for match in _RAW_HTML.finditer(text):
+        if match.start() < at:
+            continue
+        tag = match.group(1)
+        close = "-->" if tag is None else f"</{tag.lower()}"
+        end = lower.find(close, match.end())
+        if end < 0:  # never closed: only the opening tag goes
+            end = text.find(">", match.end())
+            end = match.end() if end < 0 else end + 1
+        else:
+            end = lower.find(">", end)
+            end = len(text) if end < 0 else end + 1
+        pieces += [text[at : match.start()], re.sub(r"[^\n]", " ", text[match.start() : end])]
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 @dataclass
@@ -93,7 +122,7 @@ def parse_markdown(text: str) -> MarkdownParts:
     parser = _Parser()
     in_fence = False
     offset = 0
-    lines = text.split("\n")
+    lines = blank_raw_html(text).split("\n")
     for n, raw in enumerate(lines):
         start, offset = offset, offset + len(raw) + 1
         if _FENCE.match(raw):
