@@ -15,6 +15,7 @@ import functools
 import glob
 import io
 import json
+import os
 import re
 import threading
 import time
@@ -34,6 +35,7 @@ from narrate.ingest.decode import decode
 from narrate.models import Document, Hints
 from narrate.pipeline import narrate_document
 from narrate.script import drop_boilerplate
+from narrate.walk import Found, Problem, expand_glob, printable, walk_files
 
 ARTICLE_SUFFIXES = {".txt", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES}
 MANIFEST_FIELDS = ("title", "author", "date", "url", "publication")
@@ -119,25 +121,25 @@ def _file_loader(path: Path) -> Callable[[], Document]:
     return lambda: read_document(str(path), encoding="auto")
 
 
-def _files_under(folder: Path) -> Iterator[Path]:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES and not any(
-            part.startswith(".") for part in path.relative_to(folder).parts
-        ):
-            yield path
+def _unreadable(problem: Problem) -> Callable[[], Document]:
+    def fail() -> Document:
+        raise InputError(f"{printable(str(problem.path))}: {problem.reason}")
+
+    return fail
 
 
-def _expand(pattern: str) -> list[tuple[Path, Path | None]]:
-    """(file, the folder it mirrors from) for one INPUT: a file, a folder or a glob."""
+def _expand(pattern: str) -> list[tuple[Found, Path | None]]:
+    """(file or problem, the folder it mirrors from) for one INPUT: a file, a folder or a glob."""
     path = Path(pattern)
     if path.is_dir():
-        return [(f, path) for f in _files_under(path)]
+        return [(f, path) for f in walk_files(path, ARTICLE_SUFFIXES)]
     if path.is_file():
         return [(path, None)]
     if glob.has_magic(pattern):
-        matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True))
-        return [(m, None) for m in matches if m.is_file()]
-    raise UsageError(f"{pattern}: no such file, folder or matching files")
+        return [(m, None) for m in expand_glob(pattern)]
+    if path.exists() or path.is_symlink():
+        return [(Problem(path, "cannot read it (not a regular file or folder)"), None)]
+    raise UsageError(f"{printable(pattern)}: no such file, folder or matching files")
 
 
 def _manifest_document(entry: dict[str, Any], label: str, base: Path) -> Document:
@@ -198,12 +200,15 @@ def collect(inputs: Iterable[str], out_dir: Path, suffix: str, *, from_list: Pat
     items: list[Item] = []
     seen: set[Path] = set()
     for pattern in patterns:
-        for path, base in _expand(pattern):
-            if path.resolve() in seen:
+        for found, base in _expand(pattern):
+            path = found.path if isinstance(found, Problem) else found
+            real = Path(os.path.realpath(path))
+            if real in seen:
                 continue
-            seen.add(path.resolve())
+            seen.add(real)
             parts = path.relative_to(base).with_suffix("").parts if base else (path.stem,)
-            items.append(Item(str(path), namer.claim(safe_relative(parts)), _file_loader(path)))
+            load = _unreadable(found) if isinstance(found, Problem) else _file_loader(path)
+            items.append(Item(printable(str(path)), namer.claim(safe_relative(parts)), load))
     if manifest is not None:
         items.extend(_manifest_items(manifest, namer))
     if not items:
@@ -230,9 +235,11 @@ def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: A
         row.status = "skipped" if result.skipped else "done"
         row.duration_s = round(result.duration_ms / 1000, 1)
     except NarrateError as err:
-        row.status, row.error = "failed", str(err)
+        row.status, row.error = "failed", printable(str(err))
+    except OSError as err:  # a file that vanished or cannot be read: this item fails
+        row.status, row.error = "failed", printable(f"cannot read it ({err.strerror or err})")
     except Exception as err:  # one article's bug must not take the archive down
-        row.status, row.error = "failed", f"internal error: {type(err).__name__}: {err}"
+        row.status, row.error = "failed", printable(f"internal error: {type(err).__name__}: {err}")
     return row
 
 

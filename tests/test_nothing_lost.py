@@ -84,3 +84,85 @@ def test_inline_html_in_markdown_is_never_read(tmp_path) -> None:
         "<!-- a comment\nover two lines -->\n\nFerries run on time.\n", encoding="utf-8")
     assert said(str(src)) == ["Harbour reopens", "The harbour reopened on Monday — at last & on time.",
                               "Ships are back!", "Ferries run on time."]
+
+
+# -- batch helpers -----------------------------------------------------------------------
+ARTICLE = "Harbour reopens after repairs\n\nThe harbour reopened on Monday after three weeks.\n"
+
+
+def batch(*args: str, prefix: tuple[str, ...] = (), timeout: float = 120):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([*prefix, sys.executable, "-m", "narrate", "batch", *args], capture_output=True,
+                          timeout=timeout, check=False, env={**os.environ, "NARRATE_DEBUG": ""})
+
+
+def report_rows(out) -> dict[str, dict]:
+    import json
+
+    record = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return {row["source"]: row for row in record["items"]}
+
+
+# -- 5. an unreadable subfolder is a failed row -----------------------------------------
+def test_unreadable_items_in_a_batch_are_failed_rows(tmp_path) -> None:
+    """Root reads everything: the folders belong to a user the namespace does not map,
+    so inside ``unshare -r`` their modes apply."""
+    import os
+    import shutil
+
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare")
+    archive = tmp_path / "archive"
+    for name in ("good", "locked", "nosearch"):
+        (archive / name).mkdir(parents=True)
+        (archive / name / "story.txt").write_text(ARTICLE, encoding="utf-8")
+    for name, mode in (("locked", 0o000), ("nosearch", 0o644)):
+        os.chown(archive / name / "story.txt", 12345, 12345)
+        os.chown(archive / name, 12345, 12345)
+        os.chmod(archive / name, mode)
+    out = tmp_path / "out"
+    result = batch(str(archive), "-o", str(out), prefix=("unshare", "-r"))
+    if b"unshare failed" in result.stderr:
+        pytest.skip("user namespaces are not available")
+    assert result.returncode == 1, result.stderr
+    rows = report_rows(out)
+    assert rows[f"{archive}/good/story.txt"]["status"] == "done"
+    assert rows[f"{archive}/locked"]["status"] == "failed"
+    assert "Permission denied" in rows[f"{archive}/locked"]["error"]
+    assert rows[f"{archive}/nosearch/story.txt"]["status"] == "failed"
+    assert len(rows) == 3
+
+
+# -- 10. a file name that is not UTF-8 ---------------------------------------------------
+def test_a_file_name_that_is_not_utf8_is_narrated_and_reported(tmp_path) -> None:
+    import os
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    with open(os.path.join(os.fsencode(archive), b"caf\xe9.txt"), "w", encoding="utf-8") as handle:
+        handle.write(ARTICLE)
+    out = tmp_path / "out"
+    for _ in range(2):  # and again: skipped, not failed
+        result = batch(str(archive), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        (row,) = report_rows(out).values()
+        assert row["source"] == f"{archive}/caf\\xe9.txt" and row["status"] in ("done", "skipped")
+    assert row["status"] == "skipped"
+
+
+# -- 12. symbolic link cycles end --------------------------------------------------------
+def test_symlink_cycles_in_globs_and_lists_end(tmp_path) -> None:
+    archive = tmp_path / "archive"
+    (archive / "sub").mkdir(parents=True)
+    (archive / "sub" / "story.txt").write_text(ARTICLE, encoding="utf-8")
+    (archive / "sub" / "up").symlink_to("..")
+    (archive / "sub" / "again").symlink_to("../sub")
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{archive}\n{archive}/**/*.txt\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = batch(f"{archive}/**/*.txt", "--from-list", str(listing), "-o", str(out), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert [row["status"] for row in report_rows(out).values()] == ["done"]

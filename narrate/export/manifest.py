@@ -143,7 +143,8 @@ class Manifest:
             "narrate_version": self.narrate_version,
             "fingerprint": self.fingerprint,
             "settings_fingerprint": self.settings_fingerprint,
-            "source": asdict(self.source),
+            # a file name that is not valid UTF-8 is recorded with \xff escapes
+            "source": asdict(self.source) | {"path": _printable(self.source.path)},
             "settings": asdict(self.settings),
             "disclaimer": asdict(self.disclaimer) if self.disclaimer else None,
             "utterances": [
@@ -168,6 +169,10 @@ class Manifest:
             raise
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise ManifestError(f"bad or missing {exc}") from None
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def is_manifest(record: object) -> bool:
