@@ -20,9 +20,9 @@ from narrate import audio
 from narrate.export import loudness as levels
 from narrate.export.encode import ffmpeg
 from narrate.export.measuring import EarlyMeasure
-from narrate.export.staging import ensure_folder, refuse_symlink
+from narrate.export.staging import ensure_folder, refuse_to_replace
 from narrate.export.target import Target
-from narrate.export.writer import write_outputs
+from narrate.export.writer import output_files, write_outputs
 from narrate.models import Clip, Progress, Result, Script, Utterance
 from narrate.synthesis import Synthesizer, synthesizer_for
 
@@ -104,7 +104,8 @@ class Render:
         target = self.target
         ffmpeg()  # fail before the work if ffmpeg is missing
         ensure_folder(target.dest.parent)
-        refuse_symlink(target.dest)  # before the work, not after it
+        for path in output_files(target):  # before the work, not after it
+            refuse_to_replace(path, script.document.source)
         synth = self._synthesizer()
         scratch = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="narrate-"))
         plan = synth.plan([u.spoken for u in script.utterances if u.recording is None])

@@ -166,3 +166,28 @@ def test_symlink_cycles_in_globs_and_lists_end(tmp_path) -> None:
     result = batch(f"{archive}/**/*.txt", "--from-list", str(listing), "-o", str(out), timeout=60)
     assert result.returncode == 0, result.stderr
     assert [row["status"] for row in report_rows(out).values()] == ["done"]
+
+
+# -- 6. -o never destroys the article, a device or a FIFO --------------------------------
+def test_output_that_is_the_input_or_not_a_regular_file_is_refused(tmp_path) -> None:
+    import os
+    import stat
+
+    from conftest import assert_clean_failure
+
+    src = tmp_path / "story.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    caption_src = tmp_path / "story.vtt"  # an article whose name a sidecar would take
+    caption_src.write_text(ARTICLE, encoding="utf-8")
+    fifo = tmp_path / "pipe.mp3"
+    os.mkfifo(fifo)
+    device = tmp_path / "null.mp3"
+    os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a copy of /dev/null
+    cases = [(src, str(src), "it is the article being narrated"),
+             (caption_src, str(tmp_path / "story.mp3"), "it is the article being narrated"),
+             (src, str(fifo), "not a regular file"), (src, str(device), "not a regular file")]
+    for article, output, message in cases:
+        assert_clean_failure(run_narrate(str(article), "-o", output), message)
+    assert src.read_text(encoding="utf-8") == ARTICLE and caption_src.read_text(encoding="utf-8") == ARTICLE
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and stat.S_ISCHR(device.lstat().st_mode)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]

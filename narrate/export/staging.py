@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import glob
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,25 @@ def refuse_symlink(dest: Path) -> None:
     might point anywhere (another user's file, a system file)."""
     if dest.is_symlink():
         raise OutputError(f"refusing to replace {dest}: it is a symbolic link (remove it first)")
+
+
+def refuse_to_replace(dest: Path, source: str | None = None) -> None:
+    """Only regular files are ever written or replaced: never through a symbolic link,
+    never over a device node, FIFO, socket or folder (as root, ``-o /dev/null`` would
+    replace /dev/null), and never over the article being narrated."""
+    refuse_symlink(dest)
+    try:
+        info = dest.stat()
+    except OSError:
+        return  # nothing there yet
+    if not stat.S_ISREG(info.st_mode):
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "a device, FIFO or socket"
+        raise OutputError(f"refusing to write {dest}: it is {what}, not a regular file")
+    if source is not None and source != "-":
+        with contextlib.suppress(OSError):
+            if os.path.samefile(source, dest):
+                raise OutputError(f"refusing to write {dest}: it is the article being narrated "
+                                  "(choose another -o)")
 
 
 @contextlib.contextmanager
@@ -110,7 +130,7 @@ class Staging:
             for folder in sorted({str(dest.parent) for _, dest in self._pending}):
                 locks.enter_context(_locked(folder))
             for _, dest in self._pending:
-                refuse_symlink(dest)
+                refuse_to_replace(dest)
             for tmp, dest in self._pending:
                 try:
                     os.chmod(tmp, 0o644)

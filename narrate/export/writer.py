@@ -48,6 +48,15 @@ class Written:
     pieces: tuple[int, int] = (1, 1)  # (encoded this time, all)
 
 
+def output_files(target: Target) -> list[Path]:
+    """Every file a narration to ``target`` writes: the audio, its sidecars, the manifest."""
+    dest, out = target.dest, target.settings.output
+    files = [dest, *(dest.with_suffix(f".{kind}") for kind in out.captions)]
+    if out.word_timings:
+        files.append(dest.with_name(dest.stem + ".words.vtt"))
+    return [*files, dest.with_name(dest.stem + ".chapters.json"), dest.with_suffix(".json")]
+
+
 def chapters_for(script: Script, timeline: Timeline) -> list[Chapter]:
     """One chapter per heading; before the first heading, the title (or the opening);
     the disclaimer is its own chapter."""
