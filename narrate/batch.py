@@ -95,18 +95,29 @@ def safe_relative(parts: Iterable[str]) -> Path:
     return Path(*kept) if kept else Path("item")
 
 
+RESERVED = {"report"}  # report.json (and the usual report.csv) at the top of the folder
+SIDECAR_INFIXES = (".chapters", ".words")  # <stem>.chapters.json, <stem>.words.vtt
+
+
 class Namer:
-    """Hands out destinations inside ``root``, never the same one twice (case-blind)."""
+    """Hands out destinations inside ``root``, never the same one twice (case-blind),
+    never one whose files would collide with the report or another output's sidecars,
+    and stable across runs: a name an earlier run gave one article (its manifest says
+    which) is never handed to another, so adding ``story.md`` beside a narrated
+    ``story.txt`` leaves ``story.mp3`` where it was."""
 
     def __init__(self, root: Path, suffix: str) -> None:
         self.root = root
         self.suffix = suffix
         self.taken: set[str] = set()
 
-    def claim(self, relative: Path) -> Path:
+    def claim(self, relative: Path, source: str | None = None) -> Path:
+        for infix in SIDECAR_INFIXES:  # a.chapters.txt: a-chapters.mp3, beside a.txt's a.mp3
+            if relative.name.lower().endswith(infix):
+                relative = relative.with_name(relative.name[: -len(infix)] + "-" + infix[1:])
         stem = relative.with_suffix("") if relative.suffix else relative
         candidate, n = stem, 1
-        while str(candidate).lower() in self.taken:
+        while not self._free(candidate, source):
             n += 1
             candidate = stem.with_name(f"{stem.name}-{n}")
         self.taken.add(str(candidate).lower())
@@ -114,6 +125,26 @@ class Namer:
         if not dest.resolve().is_relative_to(self.root.resolve()):  # defence in depth
             raise UsageError(f"refusing to write outside {self.root}: {relative}")
         return dest
+
+    def _free(self, candidate: Path, source: str | None) -> bool:
+        if str(candidate).lower() in self.taken:
+            return False
+        if len(candidate.parts) == 1 and candidate.name.lower() in RESERVED:
+            return False
+        owner = self._owner(candidate)
+        return owner is None or source is None or owner == Path(source).name
+
+    def _owner(self, candidate: Path) -> str | None:
+        """The file name of the article an earlier run narrated to this name, if any."""
+        from narrate.export import manifest as manifests
+
+        path = self.root / f"{candidate}.json"
+        if not path.is_file():
+            return None
+        try:
+            return Path(manifests.read(path).source.path).name
+        except (OSError, ValueError):
+            return None
 
 
 # -- collecting items -------------------------------------------------------------------
@@ -208,7 +239,8 @@ def collect(inputs: Iterable[str], out_dir: Path, suffix: str, *, from_list: Pat
             seen.add(real)
             parts = path.relative_to(base).with_suffix("").parts if base else (path.stem,)
             load = _unreadable(found) if isinstance(found, Problem) else _file_loader(path)
-            items.append(Item(printable(str(path)), namer.claim(safe_relative(parts)), load))
+            dest = namer.claim(safe_relative(parts), printable(str(path)))
+            items.append(Item(printable(str(path)), dest, load))
     if manifest is not None:
         items.extend(_manifest_items(manifest, namer))
     if not items:

@@ -3,6 +3,8 @@ real command line. Each names its class; each failed before its fix."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import run_narrate
@@ -191,3 +193,28 @@ def test_output_that_is_the_input_or_not_a_regular_file_is_refused(tmp_path) -> 
     assert src.read_text(encoding="utf-8") == ARTICLE and caption_src.read_text(encoding="utf-8") == ARTICLE
     assert stat.S_ISFIFO(fifo.lstat().st_mode) and stat.S_ISCHR(device.lstat().st_mode)
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+# -- 7. output names never collide and never move ----------------------------------------
+def test_batch_output_names_never_collide_and_never_move(tmp_path) -> None:
+    import json
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for name in ("report.md", "story.txt", "a.txt", "a.chapters.txt"):
+        (archive / name).write_text(f"The article in {name}\n\nThe harbour reopened on Monday.\n",
+                                    encoding="utf-8")
+    out = tmp_path / "out"
+    assert batch(str(archive), "-o", str(out)).returncode == 0
+    story = (out / "story.mp3").read_bytes()
+    (archive / "story.md").write_text("# Another story\n\nFerries ran late on Tuesday.\n", encoding="utf-8")
+    second = batch(str(archive), "-o", str(out))
+    assert second.returncode == 0, second.stderr
+    rows = report_rows(out)  # the report is a report, not an article's manifest
+    assert {Path(r["source"]).name: Path(r["output"]).name for r in rows.values()} == {
+        "report.md": "report-2.mp3", "story.txt": "story.mp3", "a.txt": "a.mp3",
+        "a.chapters.txt": "a-chapters.mp3", "story.md": "story-2.mp3"}
+    assert [r["status"] for r in rows.values()].count("skipped") == 4  # none re-made
+    assert (out / "story.mp3").read_bytes() == story  # not re-pointed to the new article
+    chapters = json.loads((out / "a.chapters.json").read_text(encoding="utf-8"))
+    assert chapters["chapters"][1]["title"] == "The article in a.txt"
