@@ -97,6 +97,18 @@ class ClipCache:
                     with contextlib.suppress(OSError):
                         partial.unlink()
 
+    def remove_orphans(self) -> None:
+        """Remove the entries that processes no longer alive were writing (a worker or
+        a whole run killed mid-write); a live writer's are left alone."""
+        if self.root is None:
+            return
+        for kind in KINDS:
+            for partial in (self.root / kind).glob("*/.tmp-*"):
+                pid = partial.name[5:].split("-", 1)[0]
+                if pid.isdigit() and not _alive(int(pid)):
+                    with contextlib.suppress(OSError):
+                        partial.unlink()
+
     # -- clips ------------------------------------------------------------------------
     def get(self, key: str) -> Clip | None:
         entry = self.get_entry("clips", key)
@@ -157,3 +169,13 @@ def _unpack(data: bytes) -> tuple[dict[str, Any], bytes] | None:
         return header, payload
     except (ValueError, KeyError, TypeError, struct.error):
         return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

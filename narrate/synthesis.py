@@ -14,12 +14,8 @@ This is the main side; workers.py is what runs in each worker.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import multiprocessing
-import os
 import shutil
-import signal
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from narrate import workers
+from narrate import worker_pool, workers
 from narrate.cache import ClipCache, clip_key, default_cache_dir
 from narrate.engines.base import Engine, VoiceSettings, engine_class
 from narrate.errors import EngineError, NarrateError
@@ -75,23 +71,6 @@ def plausible(text: str, duration_ms: float, rate_wpm: int) -> bool:
 
 
 # -- main side ------------------------------------------------------------------------
-@contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Ctrl-C held back while workers may be forked (a submit forks them): a worker
-    forked with it pending would print a KeyboardInterrupt traceback of its own before
-    its initializer ignores it. It reaches this process when the block ends."""
-    main = threading.current_thread() is threading.main_thread()
-    if not main or not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-
 class Synthesizer:
     """Context manager: ``with Synthesizer(...) as s: keys = s.synthesize(texts)``.
 
@@ -165,28 +144,45 @@ class Synthesizer:
         if self._local is not None:
             self._local.close()
             self._local = None
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
-    def _kill_pool(self) -> None:
-        if self._pool is None:
+    def _kill_pool(self, which: cf.ProcessPoolExecutor | None = None) -> None:
+        """Stop ``which`` pool (by default the current one) and its workers at once. Taken
+        from ``self._pool`` under the lock: two threads cannot both shut it down."""
+        with self._lock:
+            executor = which
+            if which is None or which is self._pool:
+                executor, self._pool = self._pool, None
+        if executor is None:
             return
-        procs = list(getattr(self._pool, "_processes", {}).values())
-        for proc in procs:
-            with contextlib.suppress(Exception):
-                proc.kill()
-        for proc in procs:
-            with contextlib.suppress(Exception):
-                proc.join(timeout=2)
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = None
+        pids = worker_pool.stop(executor)
         # A worker killed while writing a clip leaves a temporary file: never a clip
         # (only whole files are renamed into place), but litter.
-        self.cache.remove_partial([proc.pid for proc in procs if proc.pid is not None])
+        self.cache.remove_partial(pids)
+        self.cache.remove_orphans()
+
+    def _replace(self, broken: cf.ProcessPoolExecutor) -> cf.ProcessPoolExecutor:
+        """A worker died (killed by the OOM killer, say) and took ``broken`` with it: a
+        fresh pool, made once however many threads saw the death."""
+        self._kill_pool(broken)
+        return self._workers(self.jobs)
+
+    def _submit(self, pool: cf.ProcessPoolExecutor, text: str, key: str
+                ) -> tuple[cf.ProcessPoolExecutor, cf.Future[float]]:
+        """Submit to ``pool``, or to its replacement if it broke meanwhile."""
+        for _ in range(RETRIES):
+            try:
+                with worker_pool.sigint_held():
+                    return pool, pool.submit(workers.synthesize, text, key)
+            except (cf.process.BrokenProcessPool, RuntimeError):  # broken, or shut down by another thread
+                pool = self._replace(pool)
+        raise WorkerLost(f"the engine workers keep dying; could not speak: {text[:100]!r}", text=text)
 
     def keys(self, texts: Sequence[str]) -> list[str]:
         identity = self.identity()
@@ -198,7 +194,7 @@ class Synthesizer:
         if self.jobs == 0 or self._pool is not None:
             return
         pool = self._workers(self.jobs)
-        with _sigint_held():
+        with worker_pool.sigint_held():
             self._ready = [pool.submit(workers.ready) for _ in range(self.jobs)]
 
     def plan(self, texts: Sequence[str]) -> Plan:
@@ -292,18 +288,7 @@ class Synthesizer:
         )
 
     def _start_method(self) -> str:
-        """``fork`` while this process runs one thread and holds no engine library: a
-        worker is then ready in ~20 ms (its engine's load) instead of ~130 ms (an
-        interpreter and the imports). Otherwise ``spawn``: a fork copies locks that
-        other threads (espeak-ng's own among them, once initialised) may hold, and the
-        copy hangs on them."""
-        if self._local is not None or any(name in sys.modules for name in NATIVE_ENGINE_MODULES):
-            return "spawn"
-        try:
-            threads = len(os.listdir("/proc/self/task"))  # native threads too, not just Python's
-        except OSError:
-            return "spawn"
-        return "fork" if threads == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        return worker_pool.start_method(in_process_engine=self._local is not None)
 
     def _workers(self, wanted: int) -> cf.ProcessPoolExecutor:
         with self._lock:
@@ -319,32 +304,49 @@ class Synthesizer:
 
     def _in_workers(self, items: list[tuple[str, str]]) -> Iterator[str]:
         pool = self._workers(len(items))
-        with _sigint_held():
-            pending = {pool.submit(workers.synthesize, text, key): (key, text, 1) for key, text in items}
+        pending: dict[Any, tuple[str, str, int]] = {}
+        for key, text in items:
+            pool, future = self._submit(pool, text, key)
+            pending[future] = (key, text, 1)
         try:
             while pending:
                 done, _ = cf.wait(pending, timeout=self.timeout_s, return_when=cf.FIRST_COMPLETED)
                 if not done:
                     pool, pending = self._after_a_hang(pending)
                     continue
+                lost = []
                 for future in done:
                     key, text, attempt = pending.pop(future)
-                    duration = self._result(future, text)
+                    try:
+                        duration = self._result(future, text)
+                    except WorkerLost:
+                        lost.append((key, text, attempt))
+                        continue
                     if duration is not None and plausible(text, duration, self.settings.rate):
                         yield key
                     elif attempt < RETRIES:
                         self.stats.retries += 1
-                        pending[pool.submit(workers.synthesize, text, key)] = (key, text, attempt + 1)
+                        pool, retry = self._submit(pool, text, key)
+                        pending[retry] = (key, text, attempt + 1)
                     else:
                         raise self._unusable(text)
+                if lost:  # a dead worker: a fresh pool, and what it was speaking tried again
+                    pool = self._replace(pool)
+                for key, text, attempt in lost:
+                    if attempt >= RETRIES:
+                        raise WorkerLost(f"an engine worker died while speaking ({RETRIES} tries): "
+                                         f"{text[:100]!r}", text=text)
+                    self.stats.retries += 1
+                    pool, retry = self._submit(pool, text, key)
+                    pending[retry] = (key, text, attempt + 1)
         except EngineError as exc:
-            # A hung or dead worker takes the pool with it; a sentence the engine cannot
-            # speak does not (in a batch the other articles go on).
+            # A hung worker takes the pool with it; a sentence the engine cannot speak
+            # does not (in a batch the other articles go on).
             if not self.shared or isinstance(exc, WorkerLost):
-                self._kill_pool()
+                self._kill_pool(None if not self.shared else pool)
             raise
         except BaseException:
-            self._kill_pool()
+            self._kill_pool(None if not self.shared else pool)
             raise
 
     def _after_a_hang(self, pending: dict[Any, tuple[str, str, int]]
@@ -361,8 +363,11 @@ class Synthesizer:
         self._kill_pool()
         self.stats.retries += 1
         pool = self._workers(len(pending))
-        return pool, {pool.submit(workers.synthesize, text, key): (key, text, attempt + 1)
-                      for key, text, attempt in pending.values()}
+        retried = {}
+        for key, text, attempt in pending.values():
+            pool, future = self._submit(pool, text, key)
+            retried[future] = (key, text, attempt + 1)
+        return pool, retried
 
     @staticmethod
     def _result(future: cf.Future[float], text: str) -> float | None:

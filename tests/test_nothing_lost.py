@@ -218,3 +218,61 @@ def test_batch_output_names_never_collide_and_never_move(tmp_path) -> None:
     assert (out / "story.mp3").read_bytes() == story  # not re-pointed to the new article
     chapters = json.loads((out / "a.chapters.json").read_text(encoding="utf-8"))
     assert chapters["chapters"][1]["title"] == "The article in a.txt"
+
+
+# -- 8. one engine worker dying sinks nothing --------------------------------------------
+DYING_ENGINE = '''
+import os, signal
+from narrate.models import Clip
+
+class DieOnceEngine:
+    """Speaks like a tone-less engine; the first worker to speak is killed (SIGKILL, as
+    the OOM killer would) the first time, and only then."""
+    name = "dieonce"
+    bounded = True
+    def __init__(self, settings): self.settings = settings
+    @classmethod
+    def load(cls, settings): return cls(settings)
+    @classmethod
+    def identity(cls, settings): return "dieonce 1"
+    def voices(self): return []
+    def close(self): pass
+    def synthesize(self, text):
+        marker = os.environ["DIE_ONCE_MARKER"]
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return Clip(b"\\x10\\x00" * int(16000 * len(text) / 17.5), 16000)
+        os.kill(os.getpid(), signal.SIGKILL)
+'''
+
+
+def install_engine(tmp_path: Path, module: str, source: str, entry: str) -> dict[str, str]:
+    import os
+
+    site = tmp_path / "site"
+    (site / f"{module}-1.0.dist-info").mkdir(parents=True)
+    (site / f"{module}.py").write_text(source, encoding="utf-8")
+    (site / f"{module}-1.0.dist-info" / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n", encoding="utf-8")
+    (site / f"{module}-1.0.dist-info" / "entry_points.txt").write_text(
+        f"[narrate.engines]\n{entry}\n", encoding="utf-8")
+    return {"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_one_dead_engine_worker_is_replaced_and_its_article_retried(tmp_path, monkeypatch) -> None:
+    env = install_engine(tmp_path, "dying_engine", DYING_ENGINE, "dieonce = dying_engine:DieOnceEngine")
+    for name, value in {**env, "DIE_ONCE_MARKER": str(tmp_path / "died")}.items():
+        monkeypatch.setenv(name, value)
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for n in range(6):
+        (archive / f"story-{n}.txt").write_text(
+            f"Story number {n} is here\n\nThe harbour reopened on Monday. Ferries ran on time. "
+            f"The council met on Tuesday. Story {n} ends here.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = batch(str(archive), "-o", str(out), "--engine", "dieonce", "--jobs", "2", "--no-cache")
+    assert (tmp_path / "died").exists()  # a worker did die
+    assert result.returncode == 0, result.stderr
+    assert [row["status"] for row in report_rows(out).values()] == ["done"] * 6
+    assert b"BrokenProcessPool" not in result.stderr and b"NoneType" not in result.stderr
