@@ -31,7 +31,7 @@ from narrate.errors import InputError, NarrateError, UsageError
 from narrate.export.formats import format_for
 from narrate.export.staging import Staging, ensure_folder
 from narrate.ingest import HTML_SUFFIXES, MARKDOWN_SUFFIXES, parse_document, read_document
-from narrate.ingest.decode import decode
+from narrate.ingest.decode import decode, strip_controls
 from narrate.models import Document, Hints
 from narrate.pipeline import narrate_document
 from narrate.script import drop_boilerplate
@@ -191,7 +191,7 @@ def _manifest_document(entry: dict[str, Any], label: str, base: Path) -> Documen
         doc = parse_document(text, label + ".txt", hashlib.sha256(data).hexdigest())
     else:
         raise InputError(f"{label}: the entry has none of text, html or path")
-    extra: dict[str, Any] = {k: str(entry[k]) for k in MANIFEST_FIELDS if entry.get(k)}
+    extra: dict[str, Any] = {k: strip_controls(str(entry[k])) for k in MANIFEST_FIELDS if entry.get(k)}
     if "author" in extra:
         extra["byline"] = extra.pop("author")
     return replace(doc, **extra)

@@ -276,3 +276,53 @@ def test_one_dead_engine_worker_is_replaced_and_its_article_retried(tmp_path, mo
     assert result.returncode == 0, result.stderr
     assert [row["status"] for row in report_rows(out).values()] == ["done"] * 6
     assert b"BrokenProcessPool" not in result.stderr and b"NoneType" not in result.stderr
+
+
+def feed_of(folder: Path):
+    from xml.etree import ElementTree
+
+    result = run_narrate("feed", str(folder), "--base-url", "https://example.org/pod/", "--title", "Show",
+                         "--description", "A show.", "--image", "cover.jpg")
+    assert result.returncode == 0, result.stderr
+    return ElementTree.parse(folder / "feed.xml").getroot()
+
+
+# -- 9. a control character never costs the feed -----------------------------------------
+def test_control_characters_never_reach_the_audio_text_or_cost_the_feed(tmp_path) -> None:
+    import json
+
+    out = tmp_path / "out"
+    src = tmp_path / "bell.txt"
+    src.write_text("Harbour \x07reopens \x1b[31mtoday\x1b[0m\n\nThe harbour\x01 reopened on Monday.\x85\n",
+                   encoding="utf-8")
+    assert run_narrate(str(src), "-o", f"{out}/", "--no-disclaimer").returncode == 0
+    manifest = json.loads((out / "harbour-reopens-today.json").read_text(encoding="utf-8"))
+    assert manifest["source"]["title"] == "Harbour reopens today"
+    assert [u["written"] for u in manifest["utterances"]][1:] == ["The harbour reopened on Monday."]
+    # An older manifest (or one edited by hand) with control characters: the feed is still made.
+    manifest["source"]["title"] = "Bell \x07 and escape \x1b here"
+    manifest["utterances"][1]["written"] = "Text with a \x01 in it."
+    (out / "harbour-reopens-today.json").write_text(json.dumps(manifest), encoding="utf-8")
+    root = feed_of(out)
+    assert root.find("channel/item/title").text == "Bell  and escape  here"
+
+
+# -- 20. only http(s) URLs become links ----------------------------------------------------
+def test_only_http_urls_become_feed_links(tmp_path) -> None:
+    import json
+
+    page = tmp_path / "page.html"
+    page.write_text('<html><head><link rel="canonical" href="javascript:alert(1)"><title>Harbour reopens'
+                    f"</title></head><body><article><h1>Harbour reopens</h1><p>{P1}</p><p>{P2}</p></article>"
+                    "</body></html>", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_narrate(str(page), "-o", f"{out}/", "--no-disclaimer").returncode == 0
+    manifest_path = out / "harbour-reopens.json"
+    assert json.loads(manifest_path.read_text(encoding="utf-8"))["source"]["url"] is None
+    for url in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", " JAVASCRIPT:x"):
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest["source"]["url"] = url  # as a hand-edited or older manifest may say
+        manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+        item = feed_of(out).find("channel/item")
+        assert item.find("link") is None
+        assert item.find("guid").text.startswith("narrate:")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -104,6 +106,24 @@ def _check_unique(episodes: list[Episode]) -> None:
         seen[episode.guid] = episode.manifest
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (a control character in one
+    manifest, written by an older narrate or by hand, must not cost the whole feed)."""
+    return _NOT_XML.sub("", text)
+
+
+def web_link(url: str | None) -> str | None:
+    """Only an http(s) URL is a link: ``javascript:``, ``data:``, ``file:`` never reach a feed."""
+    if not url:
+        return None
+    url = xml_text(url).strip()
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    return url if scheme in ("http", "https") and "://" in url and not re.search(r"\s", url) else None
+
+
 def episode_from(path: Path, manifest: Manifest, folder: Path) -> Episode:
     source, audio = manifest.source, manifest.audio
     audio_path = _sidecar(path, audio.path, folder)
@@ -114,19 +134,21 @@ def episode_from(path: Path, manifest: Manifest, folder: Path) -> Episode:
     if not manifest.utterances:
         raise InputError(f"{path} is not a valid narrate manifest (bad or missing 'utterances')")
     written = datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
-    title = source.title or manifest.utterances[0].written
+    title = xml_text(source.title or manifest.utterances[0].written)
     chapters = manifest.files.get("chapters")
+    if not math.isfinite(audio.duration_ms) or audio.duration_ms < 0:
+        raise InputError(f"{path} is not a valid narrate manifest (bad 'duration_ms')")
     return Episode(
         guid=guid_for(source.url, title, source.sha256),
         title=title,
-        description=f"{summary(manifest.utterances)}\n\n{manifest.disclosure()}".strip(),
+        description=xml_text(f"{summary(manifest.utterances)}\n\n{manifest.disclosure()}".strip()),
         published=parse_date(source.date) or written,
         audio=_relative(audio_path, folder),
         audio_type=mime,
         length=audio_path.stat().st_size,
         duration_s=round(audio.duration_ms / 1000),
-        author=source.author,
-        link=source.url,
+        author=xml_text(source.author) if source.author else None,
+        link=web_link(source.url),
         transcripts=tuple(
             (_relative(_sidecar(path, name, folder), folder), CAPTION_MIME[kind])
             for kind, name in manifest.files.items()
@@ -155,8 +177,8 @@ def _relative(path: Path, folder: Path) -> str:
 def guid_for(url: str | None, title: str, sha256: str) -> str:
     """The same article always gets the same GUID: its URL, else a hash of its title and
     its text, never anything about where or when it was narrated."""
-    if url:
-        return str(url).strip()
+    if link := web_link(url):
+        return link
     digest = hashlib.sha256(f"{title}\n{sha256 or ''}".encode()).hexdigest()
     return f"narrate:{digest[:32]}"
 

@@ -76,6 +76,18 @@ def decode_text(data: bytes, name: str, encoding: str = "utf-8") -> str:
     return decode(data, name, encoding)[0]
 
 
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # terminal colour codes pasted with the text
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def strip_controls(text: str) -> str:
+    """Control characters are never text (a bell, an escape, a C1 code from a mis-decoded
+    page): removed, so nothing downstream — an XML feed above all — meets them. A vertical
+    tab or form feed is a line break."""
+    text = _ANSI.sub("", text).replace("\x0b", "\n").replace("\x0c", "\n")
+    return _CONTROLS.sub("", text)
+
+
 def decode(data: bytes, name: str, encoding: str = "utf-8") -> tuple[str, str]:
     """Like decode_text, and says which encoding was assumed."""
     if not data.strip():
@@ -90,6 +102,7 @@ def decode(data: bytes, name: str, encoding: str = "utf-8") -> tuple[str, str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         raise InputError(f"{name} contains NUL characters; it is not a text file")
+    text = strip_controls(text)
     if not text.strip():
         raise InputError(f"{name} holds only whitespace")
     return text, used

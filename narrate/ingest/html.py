@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import trafilatura
 
 from narrate.errors import InputError
-from narrate.ingest.decode import DecodedHtml, decode_html
+from narrate.ingest.decode import DecodedHtml, decode_html, strip_controls
 from narrate.ingest.html_tree import drop_active_content, safe_tree, unwrap_layout_tables
 from narrate.models import Block, Document
 
@@ -102,7 +102,7 @@ def _page_metadata(tree: lxml.html.HtmlElement) -> dict[str, str]:
         ("publication", '//meta[@property="og:site_name"]/@content'),
         ("byline", '//meta[@name="author"]/@content'),
     ):
-        values = [v.strip() for v in tree.xpath(xpath) if v.strip()]
+        values = [strip_controls(v).strip() for v in tree.xpath(xpath) if v.strip()]
         if values:
             found.setdefault(key, values[0])
     return found
@@ -141,7 +141,8 @@ def _jsonld_fields(article: dict) -> dict[str, str]:
         "publication": _names(article.get("publisher")),
         "url": article.get("url") or _names(article.get("mainEntityOfPage"), key="@id"),
     }
-    return {k: " ".join(v.split()) for k, v in fields.items() if isinstance(v, str) and v.strip()}
+    return {k: " ".join(strip_controls(v).split())
+            for k, v in fields.items() if isinstance(v, str) and v.strip()}
 
 
 def _names(value: object, key: str = "name") -> str | None:
@@ -192,7 +193,7 @@ def _document(result: object, meta: dict[str, str], page: str, source: str, dige
         byline=meta.get("byline") or byline or _clean(getattr(result, "author", None)),
         publication=meta.get("publication") or _clean(getattr(result, "sitename", None)),
         date=meta.get("date") or date or _clean(getattr(result, "date", None)),
-        url=meta.get("url") or _clean(getattr(result, "url", None)),
+        url=_web_url(meta.get("url") or _clean(getattr(result, "url", None))),
         source=source,
         source_sha256=digest,
     )
@@ -269,14 +270,14 @@ def _element_blocks(element: etree._Element) -> Iterator[Block]:
 
 def _loose(kind: str, text: str | None) -> Iterator[Block]:
     """Text directly in the body, outside any paragraph (trafilatura's fallbacks leave some)."""
-    for line in (text or "").split("\n"):
+    for line in strip_controls(text or "").split("\n"):
         if line.strip():
             yield Block(kind, " ".join(line.split()), 0)  # type: ignore[arg-type]
 
 
 def _block(kind: str, element: etree._Element, level: int = 0) -> Iterator[Block]:
     """One block per line: a line break in a paragraph (``<br>``) ends a block."""
-    for line in _text(element).split("\n"):
+    for line in strip_controls(_text(element)).split("\n"):
         text = " ".join(line.split())
         if text:
             yield Block(kind, text, 0, level)  # type: ignore[arg-type]
@@ -294,8 +295,13 @@ def _text(element: etree._Element) -> str:
     return "".join(parts)
 
 
+def _web_url(url: str | None) -> str | None:
+    """A canonical URL only when it is http(s): a ``javascript:`` one is nobody's address."""
+    return url if url and re.match(r"https?://\S+$", url, re.IGNORECASE) else None
+
+
 def _clean(value: object) -> str | None:
-    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+    return " ".join(strip_controls(value).split()) if isinstance(value, str) and value.strip() else None
 
 
 def _key(text: str) -> str:
