@@ -290,6 +290,7 @@ def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: Bat
     hints = Hints()  # one voice, one codec: the limiter's and codec's share
 
     def work(index: int) -> None:
+        nonlocal progress
         if stop.is_set():
             return
         row = _narrate_one(items[index], settings, options, synth, hints)
@@ -299,7 +300,10 @@ def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: Bat
             if row.status == "failed" and options.fail_fast:
                 stop.set()
             if progress:
-                progress(row, report)
+                try:
+                    progress(row, report)
+                except Exception:  # whoever watched went away: the work and its report go on
+                    progress = None
 
     # One article more than cores in flight: while one waits on ffmpeg or the engine,
     # another has Python work to do.

@@ -27,6 +27,7 @@ from narrate.cli_shared import (
     _minutes,
     _progress,
     build_settings,
+    say,
     text_options,
     voice_options,
 )
@@ -116,14 +117,14 @@ def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boi
     except NarrateError as err:
         _fail(err)
     if quiet:
-        click.echo(str(result.audio))
+        say(str(result.audio))
     elif result.skipped:
-        click.echo(f"{result.audio}  {_minutes(result.duration_ms)}  (up to date; --force re-makes it)")
+        say(f"{result.audio}  {_minutes(result.duration_ms)}  (up to date; --force re-makes it)")
     else:
-        click.echo(f"{result.audio}  {_minutes(result.duration_ms)}  "
-                   f"({result.utterances} utterances, {result.synthesized} synthesised, "
-                   f"{result.from_cache} from cache, "
-                   f"{result.pieces[0]} of {result.pieces[1]} pieces encoded)")
+        say(f"{result.audio}  {_minutes(result.duration_ms)}  "
+            f"({result.utterances} utterances, {result.synthesized} synthesised, "
+            f"{result.from_cache} from cache, "
+            f"{result.pieces[0]} of {result.pieces[1]} pieces encoded)")
 
 
 @cli.command()

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from narrate.cli_shared import _fail, _minutes, build_settings, text_options, voice_options
+from narrate.cli_shared import _fail, _minutes, build_settings, say, text_options, voice_options
 from narrate.errors import NarrateError, UsageError
 
 
@@ -57,7 +57,7 @@ def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | N
         result = publish_feed(folder, output or folder / "feed.xml", settings, base_url=base_url, limit=limit)
     except NarrateError as err:
         _fail(err)
-    click.echo(f"{result.path}  ({result.episodes} episode{'' if result.episodes == 1 else 's'})")
+    say(f"{result.path}  ({result.episodes} episode{'' if result.episodes == 1 else 's'})")
 
 
 @click.command()
@@ -111,15 +111,15 @@ def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manife
         path = archive.write_report(report, out_dir, report_csv)
     except NarrateError as err:
         _fail(err)
-    click.echo(_batch_table(report), err=True)
-    click.echo(f"report: {path}", err=True)
+    say(_batch_table(report), err=True)
+    say(f"report: {path}", err=True)
     sys.exit(1 if report.count("failed") else 0)
 
 
 def _batch_progress(quiet: bool, total: int) -> Callable[[Any, Any], None] | None:
     if quiet:
         return None
-    tty = sys.stderr.isatty()
+    tty = sys.stderr is not None and sys.stderr.isatty()
     started = time.monotonic()
 
     def show(row: Any, report: Any) -> None:
@@ -127,16 +127,16 @@ def _batch_progress(quiet: bool, total: int) -> Callable[[Any, Any], None] | Non
         if not tty:
             length = _minutes(row.duration_s * 1000)
             detail = row.error if row.status == "failed" else f"{row.output} ({length})"
-            click.echo(f"[{finished}/{total}] {row.status:<7} {row.source}: {detail}", err=True)
+            say(f"[{finished}/{total}] {row.status:<7} {row.source}: {detail}", err=True)
             return
         elapsed = time.monotonic() - started
         eta = elapsed / finished * (total - finished) if finished else 0
         width = 24
         bar = "#" * (width * finished // total) + "-" * (width - width * finished // total)
-        click.echo(f"\r[{bar}] {finished}/{total} articles · {report.audio_hours:.2f} h audio · "
-                   f"{report.count('failed')} failed · ETA {_minutes(eta * 1000)}  ", err=True, nl=False)
+        say(f"\r[{bar}] {finished}/{total} articles · {report.audio_hours:.2f} h audio · "
+            f"{report.count('failed')} failed · ETA {_minutes(eta * 1000)}  ", err=True, nl=False)
         if finished == total:
-            click.echo(err=True)
+            say(err=True)
 
     return show
 

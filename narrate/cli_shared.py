@@ -4,6 +4,8 @@ and an exit code)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -17,21 +19,37 @@ EXIT_INTERNAL = 70
 
 
 def _fail(err: NarrateError) -> None:
-    click.echo(f"narrate: error: {err}", err=True)
+    say(f"narrate: error: {err}", err=True)
     sys.exit(err.exit_code)
 
 
+def say(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo, except that a reader who went away (``… 2>&1 | head -3``, a closed
+    stdout) costs nothing: the work is done and its report written; the stream is pointed
+    at /dev/null so nothing more is tried on it, even at exit."""
+    stream = sys.stderr if err else sys.stdout
+    if stream is None:  # started with the descriptor closed (``>&-``)
+        return
+    try:
+        click.echo(message, err=err, nl=nl)
+        stream.flush()
+    except (BrokenPipeError, ValueError):  # ValueError: the stream was closed
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+
+
 def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
-    if quiet or not sys.stderr.isatty():
+    if quiet or sys.stderr is None or not sys.stderr.isatty():
         return None
 
     def show(stage: str, done: int, total: int) -> None:
         width = 30
         filled = width * done // max(total, 1)
         bar = "#" * filled + "-" * (width - filled)
-        click.echo(f"\r{stage:<13} [{bar}] {done}/{total}", err=True, nl=False)
+        say(f"\r{stage:<13} [{bar}] {done}/{total}", err=True, nl=False)
         if stage != "synthesising" or done == total:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+            say("\r" + " " * 60 + "\r", err=True, nl=False)
 
     return show
 

@@ -326,3 +326,34 @@ def test_only_http_urls_become_feed_links(tmp_path) -> None:
         item = feed_of(out).find("channel/item")
         assert item.find("link") is None
         assert item.find("guid").text.startswith("narrate:")
+
+
+# -- 11. a reader that goes away costs no work ---------------------------------------------
+def test_a_broken_or_closed_output_stream_loses_no_work(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for n in range(4):
+        (archive / f"s{n}.txt").write_text(f"Story {n} is here\n\nThe harbour reopened on Monday.\n",
+                                           encoding="utf-8")
+    out = tmp_path / "out"
+    # narrate batch … 2>&1 | head -1
+    command = [sys.executable, "-m", "narrate", "batch", str(archive), "-o", str(out)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as proc:
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        proc.stdout.close()
+        assert proc.wait(timeout=120) == 0
+    assert [r["status"] for r in report_rows(out).values()] == ["done"] * 4
+    # stdout and stderr closed altogether (>&- 2>&-)
+    single = tmp_path / "single"
+    closed = subprocess.run([sys.executable, "-m", "narrate", str(archive / "s0.txt"), "-o", f"{single}/"],
+                            preexec_fn=lambda: (os.close(1), os.close(2)), timeout=120, check=False)
+    assert closed.returncode == 0
+    assert (single / "story-0-is-here.mp3").stat().st_size > 0
+    closed = subprocess.run([*command[:-1], str(tmp_path / "again")], preexec_fn=lambda: os.close(2),
+                            timeout=120, check=False)
+    assert closed.returncode == 0 and (tmp_path / "again" / "report.json").is_file()
