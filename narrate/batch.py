@@ -265,6 +265,7 @@ def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: A
         result = narrate_document(doc, settings, item.dest, keep_boilerplate=options.keep_boilerplate,
                                   force=options.force, synthesizer=synth, hints=hints)
         row.status = "skipped" if result.skipped else "done"
+        row.error = "; ".join(result.notes)  # done, with something to know
         row.duration_s = round(result.duration_ms / 1000, 1)
     except NarrateError as err:
         row.status, row.error = "failed", printable(str(err))

@@ -116,6 +116,8 @@ def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boi
                               keep_boilerplate=keep_boilerplate, force=force, encoding=encoding)
     except NarrateError as err:
         _fail(err)
+    for note in result.notes:
+        say(f"narrate: note: {note}", err=True)
     if quiet:
         say(str(result.audio))
     elif result.skipped:

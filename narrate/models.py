@@ -160,3 +160,4 @@ class Result:
     from_cache: int
     skipped: bool = False  # already up to date: nothing was made
     pieces: tuple[int, int] = (0, 0)  # audio pieces (encoded this time, all)
+    notes: tuple[str, ...] = ()  # what the user should know: e.g. chapters were grouped

@@ -132,7 +132,7 @@ class Render:
                                 cache=synth.cache, early=self._early)
         return Result(written.audio, written.files, written.manifest, timeline.duration_ms,
                       len(script.article), synth.stats.synthesized, synth.stats.from_cache,
-                      pieces=written.pieces)
+                      pieces=written.pieces, notes=written.notes)
 
 
 def _parts(utterances: tuple[Utterance, ...], voice: Iterator[Clip]) -> Iterator[tuple[Clip, int]]:

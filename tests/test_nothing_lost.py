@@ -357,3 +357,22 @@ def test_a_broken_or_closed_output_stream_loses_no_work(tmp_path) -> None:
     closed = subprocess.run([*command[:-1], str(tmp_path / "again")], preexec_fn=lambda: os.close(2),
                             timeout=120, check=False)
     assert closed.returncode == 0 and (tmp_path / "again" / "report.json").is_file()
+
+
+# -- 13. more headings than ID3 holds: chapters grouped, never a failure ------------------
+def test_more_headings_than_id3_holds_groups_chapters_and_says_so(tmp_path) -> None:
+    import json
+    import subprocess
+
+    src = tmp_path / "many.md"
+    parts = "".join(f"## Part {n}\n\n" for n in range(260))
+    src.write_text("# Many parts\n\nIntro.\n\n" + parts, encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_narrate(str(src), "-o", f"{out}/", "--no-disclaimer", timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "grouped into 250" in result.stderr
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(out / "many-parts.mp3")],
+        capture_output=True, text=True, check=True)
+    titles = [c["tags"]["title"] for c in json.loads(probe.stdout)["chapters"]]
+    assert len(titles) == 250 and titles[0] == "Many parts" and titles[-1].startswith("Part 25")

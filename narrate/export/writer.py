@@ -46,6 +46,7 @@ class Written:
     files: tuple[Path, ...]
     manifest: Path
     pieces: tuple[int, int] = (1, 1)  # (encoded this time, all)
+    notes: tuple[str, ...] = ()  # what the user should know (chapters grouped, …)
 
 
 def output_files(target: Target) -> list[Path]:
@@ -59,7 +60,11 @@ def output_files(target: Target) -> list[Path]:
 
 def chapters_for(script: Script, timeline: Timeline) -> list[Chapter]:
     """One chapter per heading; before the first heading, the title (or the opening);
-    the disclaimer is its own chapter."""
+    the disclaimer is its own chapter. At most MAX_CHAPTERS (see ``capped``)."""
+    return capped(_chapters(script, timeline))
+
+
+def _chapters(script: Script, timeline: Timeline) -> list[Chapter]:
     starts: list[tuple[str, int]] = []
     title = script.document.title or "Introduction"
     opened = False
@@ -74,6 +79,22 @@ def chapters_for(script: Script, timeline: Timeline) -> list[Chapter]:
     starts[0] = (starts[0][0], 0)  # the first chapter opens the file
     bounds = [s for _, s in starts[1:]] + [round(timeline.duration_ms)]
     return [Chapter(name, start, stop) for (name, start), stop in zip(starts, bounds, strict=True)]
+
+
+MAX_CHAPTERS = 250  # ID3's table of contents holds at most 255 entries (a one-byte count)
+
+
+def capped(chapters: list[Chapter]) -> list[Chapter]:
+    """At most MAX_CHAPTERS: beyond that, neighbouring chapters are grouped evenly, each
+    group named after its first chapter with how many it holds ("Budget (+1 more)")."""
+    if len(chapters) <= MAX_CHAPTERS:
+        return chapters
+    grouped = []
+    for n in range(MAX_CHAPTERS):
+        group = chapters[n * len(chapters) // MAX_CHAPTERS : (n + 1) * len(chapters) // MAX_CHAPTERS]
+        more = f" (+{len(group) - 1} more)" if len(group) > 1 else ""
+        grouped.append(Chapter(group[0].title + more, group[0].start_ms, group[-1].end_ms))
+    return grouped
 
 
 def cues(script: Script, timeline: Timeline) -> list[Cue]:
@@ -160,7 +181,8 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
         input_lufs = before.integrated_lufs
         levelled = timeline.path.with_suffix(".levelled")
         measured = levels.level(timeline.path, timeline.sample_rate, gain, levelled, rate)
-    chapters = chapters_for(script, timeline)
+    every = _chapters(script, timeline)
+    chapters = capped(every)
     tags = tags_for(script, target, engine_identity, tuple(chapters))
     with Staging() as staging:
         audio_tmp = staging.path_for(dest)
@@ -224,4 +246,7 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
         staging.write_text(manifest_path, record.dumps())
         staging.commit()
     pieces = (rendered.encoded, len(rendered.chunks)) if rendered is not None else (1, 1)
-    return Written(dest, (dest, *sidecars.values(), manifest_path), manifest_path, pieces)
+    notes = () if len(every) == len(chapters) else (
+        f"{len(every)} chapters (one per heading) are more than MP3 players accept: "
+        f"grouped into {len(chapters)}",)
+    return Written(dest, (dest, *sidecars.values(), manifest_path), manifest_path, pieces, notes)
