@@ -9,6 +9,7 @@ usage). ``narrate ARTICLE`` is short for ``narrate speak ARTICLE``.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from dataclasses import replace
@@ -32,6 +33,7 @@ from narrate.cli_shared import (
     voice_options,
 )
 from narrate.errors import NarrateError
+from narrate.walk import printable
 
 DEFAULT_COMMAND = "speak"
 
@@ -304,6 +306,15 @@ def main() -> None:
         click.echo("narrate: interrupted; nothing was written (run the command again)", err=True)
         _forget_the_interrupt()
         sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:  # the system said no (open files, permissions): not our bug
+        detail = exc.strerror or str(exc)
+        where = f": {printable(str(exc.filename))}" if exc.filename else ""
+        hint = " (the limit of open files is too low: ulimit -n)" if exc.errno == errno.EMFILE else ""
+        say(f"narrate: error: {detail}{where}{hint}", err=True)
+        from narrate.worker_pool import kill_strays
+
+        kill_strays()  # a worker whose pool failed while starting it would block the exit
+        sys.exit(1)
     except Exception as exc:  # a bug: say so in one line, keep the detail for debugging
         if os.environ.get("NARRATE_DEBUG"):
             raise

@@ -14,6 +14,7 @@ from typing import Any
 
 from narrate.engines.base import VoiceSettings
 from narrate.errors import ConfigError
+from narrate.settings_schema import check_cover, check_profile
 
 DEFAULT_DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
 
@@ -115,6 +116,7 @@ def load_profile(name_or_path: str = "default") -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"voice profile {path}: {exc}") from None
+    check_profile(data, path)  # types and ranges, before anything is built from them
     voice_keys = {"voice", "rate", "pitch", "volume"}
     voice = _section(VoiceSettings, {k: data.pop(k) for k in voice_keys & set(data)}, str(path))
     pauses = _section(Pauses, data.pop("pauses", {}), f"{path} [pauses]")
@@ -126,7 +128,7 @@ def load_profile(name_or_path: str = "default") -> Settings:
     if "captions" in output_data:
         output_data["captions"] = tuple(output_data["captions"])
     if "cover" in output_data:
-        output_data["cover"] = (path.parent / output_data["cover"]).resolve()
+        output_data["cover"] = check_cover((path.parent / output_data["cover"]).resolve(), f"{path}: cover")
     output = _section(Output, output_data, f"{path} [output]")
     engine = data.pop("engine", "pyttsx3")
     lexicons = tuple((path.parent / p).resolve() for p in data.pop("lexicons", []))
@@ -163,6 +165,8 @@ def override(settings: Settings, **flags: Any) -> Settings:
         disclaimer = replace(disclaimer, text=text, clip=None)
     if (clip := flags.pop("disclaimer_clip", None)) is not None:
         disclaimer = replace(disclaimer, clip=Path(clip))
+    if flags.get("cover") is not None:
+        flags["cover"] = check_cover(Path(flags["cover"]))
     output = replace(
         settings.output,
         **{

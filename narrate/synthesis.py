@@ -137,7 +137,10 @@ class Synthesizer:
     def __enter__(self) -> Synthesizer:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:  # failing: the workers are stopped, not waited for (a pool
+            self._kill_pool()  # that failed half-way through starting never answers)
+            worker_pool.kill_strays()
         self.close()
 
     def close(self) -> None:

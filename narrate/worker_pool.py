@@ -58,3 +58,13 @@ def stop(pool: cf.ProcessPoolExecutor) -> list[int]:
             proc.join(timeout=2)
     pool.shutdown(wait=False, cancel_futures=True)
     return [proc.pid for proc in procs if proc.pid is not None]
+
+
+def kill_strays() -> None:
+    """Kill any worker process of ours still alive: a pool that failed while starting one
+    (too many open files, say) may not know it has it, and the interpreter would wait for
+    it at exit for ever."""
+    for proc in multiprocessing.active_children():
+        with contextlib.suppress(Exception):
+            proc.kill()
+            proc.join(timeout=2)

@@ -12,12 +12,14 @@ import importlib
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from narrate.cache import ClipCache
 from narrate.engines.base import Engine, VoiceSettings
-from narrate.errors import NarrateError, OutputError
+from narrate.errors import EngineError, NarrateError, OutputError
 from narrate.models import Clip
 
 _WORKER: dict[str, Any] = {}
@@ -29,12 +31,17 @@ def init(engine_path: str, settings: VoiceSettings, cache_root: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # blocked while this worker was forked (_sigint_held)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    # The engine driver may chatter on stdout; a worker's stdout is never ours to use.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
-    _WORKER["cache"] = ClipCache(Path(cache_root))
     try:
+        _watch_parent()
+        # The engine driver may chatter on stdout (and its C libraries on stderr: "cannot
+        # create wakeup pipe"); a worker's output is never ours to use. Its failures reach
+        # the main process as exceptions. NARRATE_DEBUG=1 keeps its stderr.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        if not os.environ.get("NARRATE_DEBUG"):
+            os.dup2(devnull, 2)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+        _WORKER["cache"] = ClipCache(Path(cache_root))
         # The class by its import path (the main process looked it up among the entry
         # points): reading the installed packages' metadata again costs each worker ~35 ms.
         module, name = engine_path.split(":")
@@ -43,7 +50,28 @@ def init(engine_path: str, settings: VoiceSettings, cache_root: str) -> None:
         _WORKER["identity"] = engine_cls.identity(settings)  # its library is loaded now: cheap
     except NarrateError as exc:
         _WORKER["error"] = exc
+    except (OSError, ImportError, RuntimeError) as exc:  # e.g. too many open files: said once, cleanly
+        _WORKER["error"] = EngineError(f"the engine could not start in a worker: {exc}")
     atexit.register(_exit)
+
+
+PARENT_POLL_S = 0.25
+
+
+def _watch_parent() -> None:
+    """A worker dies with the process that started it, however that one ended (SIGKILL
+    included, which leaves no chance to stop the workers): a daemon thread sees the
+    parent change (the orphan is re-parented) and ends this process at once.
+    (PR_SET_PDEATHSIG would fire when the parent *thread* that forked the worker ends —
+    in a batch, a thread of its own that ends before the run does.)"""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="narrate-parent-watch", daemon=True).start()
 
 
 def _exit() -> None:

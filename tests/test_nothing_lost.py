@@ -376,3 +376,76 @@ def test_more_headings_than_id3_holds_groups_chapters_and_says_so(tmp_path) -> N
         capture_output=True, text=True, check=True)
     titles = [c["tags"]["title"] for c in json.loads(probe.stdout)["chapters"]]
     assert len(titles) == 250 and titles[0] == "Many parts" and titles[-1].startswith("Part 25")
+
+
+# -- 17. settings are checked: one line naming file, key, value and what is allowed -------
+BAD_PROFILES = [
+    ('rate = "fast"', "rate = 'fast' is not allowed; use a whole number from 80 to 500"),
+    ("rate = 0", "rate = 0 is not allowed"),
+    ("volume = nan", "volume = nan is not allowed; use a number from 0 to 1"),
+    ("pitch = true", "pitch = true is not allowed"),
+    ('[output]\ncaptions = "vtt"', "[output] captions = 'vtt' is not allowed"),
+    ("[pauses]\nsentence = -5", "[pauses] sentence = -5 is not allowed"),
+    ('[output]\nformat = "exe"', "[output] format = 'exe' is not allowed"),
+    ('[output]\nbitrate = "lots"', "[output] bitrate = 'lots' is not allowed"),
+]
+
+
+def test_unchecked_settings_are_one_line_errors(tmp_path) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    from conftest import assert_clean_failure
+
+    src = tmp_path / "story.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    profile = tmp_path / "bad.toml"
+    for text, message in BAD_PROFILES:
+        profile.write_text(text + "\n", encoding="utf-8")
+        result = run_narrate(str(src), "--profile", str(profile), "-o", str(tmp_path / "out.mp3"))
+        assert_clean_failure(result, f"voice profile {profile}: {message}")
+    assert not (tmp_path / "out.mp3").exists()
+
+    def few_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (15, 15))
+
+    result = subprocess.run([sys.executable, "-m", "narrate", str(src), "-o", str(tmp_path / "out.mp3")],
+                            capture_output=True, text=True, preexec_fn=few_files, timeout=60, check=False)
+    assert_clean_failure(result, "Too many open files")
+
+
+# -- 18. loudness is range-checked ------------------------------------------------------------
+@pytest.mark.parametrize("loudness", ["-4", "50", "-41"])
+def test_loudness_out_of_range_is_refused(tmp_path, loudness: str) -> None:
+    from conftest import assert_clean_failure
+
+    src = tmp_path / "story.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    profile = tmp_path / "loud.toml"
+    profile.write_text(f"[output]\nloudness = {loudness}\n", encoding="utf-8")
+    assert_clean_failure(run_narrate(str(src), "--profile", str(profile), "-o", f"{tmp_path}/out/"),
+                         f"[output] loudness = {loudness} is not allowed; use a number from -40 to -5",
+                         tmp_path / "out")
+    result = run_narrate(str(src), "--loudness", loudness, "-o", f"{tmp_path}/out/")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+# -- 19. a cover must be a real JPEG or PNG, bounded in size -------------------------------
+def test_cover_must_be_a_real_image(tmp_path) -> None:
+    from conftest import assert_clean_failure
+
+    src = tmp_path / "story.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    secret = tmp_path / "shadow.jpg"
+    secret.write_text("root:$6$secret:19000:0:99999:7:::\n", encoding="utf-8")
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(11 * 1024 * 1024))
+    out = tmp_path / "out"
+    assert_clean_failure(run_narrate(str(src), "--cover", str(secret), "-o", f"{out}/"),
+                         "not a JPEG or PNG image", out)
+    assert_clean_failure(run_narrate(str(src), "--cover", str(huge), "-o", f"{out}/"), "at most 10 MB", out)
+    profile = tmp_path / "p.toml"
+    profile.write_text('[output]\ncover = "shadow.jpg"\n', encoding="utf-8")
+    assert_clean_failure(run_narrate(str(src), "--profile", str(profile), "-o", f"{out}/"),
+                         "not a JPEG or PNG image", out)
