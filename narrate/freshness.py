@@ -3,8 +3,9 @@
 The fingerprint covers everything that shapes the output: the source bytes, the
 settings (voice, pauses, disclaimer, format, loudness…), whether boilerplate is kept,
 and the narrate version. An output counts as up to date when its manifest carries the
-same fingerprint and every file it lists is there, with the audio's size and hash as
-recorded. A half-finished earlier run never qualifies: the manifest is renamed into
+same fingerprint and every file it lists is there, with the audio's size and hash and
+every sidecar's hash as recorded (a manifest without sidecar hashes, from before they
+were recorded, is re-made once). A half-finished earlier run never qualifies: the manifest is renamed into
 place last.
 """
 
@@ -72,6 +73,11 @@ def up_to_date(dest: Path, fingerprint: str) -> Manifest | None:
             return None
     except OSError:
         return None
-    if not all((dest.parent / name).is_file() for name in manifest.files.values()):
-        return None
+    for kind, name in manifest.files.items():  # every sidecar whole, as the audio is
+        expected = manifest.file_sha256.get(kind)
+        try:
+            if expected is None or _sha256(dest.parent / name) != expected:
+                return None  # damaged, replaced, or listed by a manifest that predates the hashes
+        except OSError:
+            return None
     return manifest

@@ -449,3 +449,19 @@ def test_cover_must_be_a_real_image(tmp_path) -> None:
     profile.write_text('[output]\ncover = "shadow.jpg"\n', encoding="utf-8")
     assert_clean_failure(run_narrate(str(src), "--profile", str(profile), "-o", f"{out}/"),
                          "not a JPEG or PNG image", out)
+
+
+# -- 21. a damaged sidecar is never "up to date" ------------------------------------------
+@pytest.mark.parametrize("damage", ["story.vtt", "story.chapters.json"])
+def test_a_damaged_sidecar_is_not_up_to_date(tmp_path, damage: str) -> None:
+    src = tmp_path / "story.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    out = tmp_path / "story.mp3"
+    assert run_narrate(str(src), "-o", str(out)).returncode == 0
+    good = (tmp_path / damage).read_bytes()
+    again = run_narrate(str(src), "-o", str(out))
+    assert "up to date" in again.stdout
+    (tmp_path / damage).write_bytes(good[: len(good) // 2])  # truncated, as a crash or a copy may leave it
+    remade = run_narrate(str(src), "-o", str(out))
+    assert remade.returncode == 0 and "up to date" not in remade.stdout
+    assert (tmp_path / damage).read_bytes() == good

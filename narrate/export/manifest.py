@@ -122,6 +122,7 @@ class Manifest:
     utterances: tuple[UtteranceRecord, ...]
     audio: AudioRecord
     files: dict[str, str] = field(default_factory=dict)  # kind → file name beside the audio
+    file_sha256: dict[str, str] = field(default_factory=dict)  # kind → its SHA-256 (from 0.x: absent)
     loudness: LoudnessRecord | None = None
     chapters: tuple[Chapter, ...] = ()
     dropped: tuple[tuple[str, str], ...] = ()  # (text, reason)
@@ -153,6 +154,7 @@ class Manifest:
             "dropped": [{"text": text, "reason": reason} for text, reason in self.dropped],
             "audio": asdict(self.audio),
             "files": dict(self.files),
+            "file_sha256": dict(self.file_sha256),
             "loudness": loudness,
             "chapters": [asdict(c) for c in self.chapters],
         }
@@ -230,6 +232,7 @@ def _from_dict(record: object) -> Manifest:
         utterances=tuple(_utterance(u) for u in record.get("utterances", [])),
         audio=_record(AudioRecord, record["audio"], "audio"),
         files={str(k): str(v) for k, v in files.items()},
+        file_sha256={str(k): str(v) for k, v in (record.get("file_sha256") or {}).items()},
         loudness=_loudness(loudness) if loudness else None,
         chapters=tuple(_record(Chapter, c, "chapters") for c in chapters or []),
         dropped=tuple((str(d["text"]), str(d["reason"])) for d in record.get("dropped", [])),

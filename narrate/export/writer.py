@@ -131,7 +131,7 @@ def tags_for(script: Script, target: Target, engine_identity: str, chapters: tup
 
 def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_identity: str,
                  audio: manifests.AudioRecord, files: dict[str, str], loudness: manifests.LoudnessRecord,
-                 chapters: list[Chapter]) -> manifests.Manifest:
+                 chapters: list[Chapter], file_sha256: dict[str, str] | None = None) -> manifests.Manifest:
     doc, settings = script.document, target.settings
     disclaimer = None
     utterances: list[manifests.UtteranceRecord] = []
@@ -158,6 +158,7 @@ def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_i
         dropped=doc.dropped,
         audio=audio,
         files=files,
+        file_sha256=file_sha256 or {},
         loudness=loudness,
         chapters=tuple(chapters),
     )
@@ -209,18 +210,21 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
             write_vorbis_chapters(audio_tmp, chapters)
         audio_bytes = audio_tmp.read_bytes()
         sidecars: dict[str, Path] = {}
+        hashes: dict[str, str] = {}
+
+        def sidecar(kind: str, path: Path, text: str) -> None:
+            staging.write_text(path, text)
+            sidecars[kind] = path
+            hashes[kind] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+
         captions = cues(script, timeline)
         for kind in out.captions:
-            path = dest.with_suffix(f".{kind}")
-            staging.write_text(path, CAPTION_WRITERS[kind](captions))
-            sidecars[kind] = path
+            sidecar(kind, dest.with_suffix(f".{kind}"), CAPTION_WRITERS[kind](captions))
         if out.word_timings:
-            path = dest.with_name(dest.stem + ".words.vtt")
-            staging.write_text(path, to_vtt(word_cues(script, timeline)))
-            sidecars["words_vtt"] = path
+            words = to_vtt(word_cues(script, timeline))
+            sidecar("words_vtt", dest.with_name(dest.stem + ".words.vtt"), words)
         chapters_path = dest.with_name(dest.stem + ".chapters.json")
-        staging.write_text(chapters_path, podcast_chapters(chapters))
-        sidecars["chapters"] = chapters_path
+        sidecar("chapters", chapters_path, podcast_chapters(chapters))
         manifest_path = dest.with_suffix(".json")
         record = manifest_for(
             script, timeline, target,
@@ -232,6 +236,7 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
                 sha256=hashlib.sha256(audio_bytes).hexdigest(),
             ),
             files={kind: path.name for kind, path in sidecars.items()},
+            file_sha256=hashes,
             loudness=manifests.LoudnessRecord(
                 target_lufs=out.loudness, input_lufs=round(input_lufs, 2), gain_db=round(gain, 2),
                 integrated_lufs=measured.integrated_lufs,
