@@ -178,6 +178,7 @@ def _manifest_document(entry: dict[str, Any], label: str, base: Path) -> Documen
     metadata (title, author, date, url, publication) over what the article says."""
     import hashlib
 
+    entry = {k: v for k, v in entry.items() if v is not None}  # "text": null is no text, not "None"
     if "path" in entry:
         doc = read_document(str(base / str(entry["path"])), encoding="auto")
     elif "html" in entry:

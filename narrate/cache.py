@@ -46,6 +46,7 @@ class ClipCache:
 
     def __init__(self, root: Path | None) -> None:
         self.root = root
+        self.last_error: OSError | None = None  # why the last put failed
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
@@ -80,7 +81,8 @@ class ClipCache:
             with os.fdopen(fd, "wb") as out:
                 out.write(_pack(header, payload))
             os.replace(tmp, path)
-        except OSError:
+        except OSError as exc:
+            self.last_error = exc
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)

@@ -8,6 +8,7 @@ or the main side of synthesis (synthesis.py). The main process stops the workers
 from __future__ import annotations
 
 import atexit
+import errno
 import importlib
 import os
 import signal
@@ -97,6 +98,13 @@ def synthesize(text: str, key: str) -> float:
     return clip.duration_ms
 
 
+_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
 def store(cache: ClipCache, key: str, clip: Clip) -> None:
     if not cache.put(key, clip):
-        raise OutputError(f"cannot write the clip cache in {cache.root} (is the disk full?)")
+        error = cache.last_error
+        reason = f": {error.strerror}" if error is not None and error.strerror else ""
+        full = error is None or error.errno in _FULL
+        hint = " (is the disk full?)" if full else " (or run with --no-cache)"
+        raise OutputError(f"cannot write the clip cache in {cache.root}{reason}{hint}")

@@ -465,3 +465,52 @@ def test_a_damaged_sidecar_is_not_up_to_date(tmp_path, damage: str) -> None:
     remade = run_narrate(str(src), "-o", str(out))
     assert remade.returncode == 0 and "up to date" not in remade.stdout
     assert (tmp_path / damage).read_bytes() == good
+
+
+# -- 22. small things that sank an article -------------------------------------------------
+def test_small_inputs_that_sank_an_article(tmp_path, monkeypatch) -> None:
+    import json
+    import os
+    import shutil
+
+    src = tmp_path / "story.txt"
+    src.write_text(f"Harbour news today\n\nThe sign said {'B' * 36} and {'M' * 30}.\n", encoding="utf-8")
+    # the README's lexicon key, "replacement"
+    lexicon = tmp_path / "names.toml"
+    lexicon.write_text('[[rules]]\npattern = "Harbour"\nreplacement = "Port"\n', encoding="utf-8")
+    assert said(str(src), "--lexicon", str(lexicon))[0] == "Harbour news today"  # --raw: as written
+    spoken = run_narrate("script", str(src), "--lexicon", str(lexicon))
+    assert spoken.returncode == 0 and spoken.stdout.startswith("Port news today"), spoken.stderr
+    # thirty and more of one capital letter: narrated, not "unusable audio"
+    out = tmp_path / "out"
+    result = run_narrate(str(src), "-o", f"{out}/", "--no-disclaimer")
+    assert result.returncode == 0, result.stderr
+    # "text": null in a batch manifest is no text, not the word "None"
+    entries = tmp_path / "entries.jsonl"
+    entries.write_text(json.dumps({"id": "a", "text": None, "html": None,
+                                   "path": str(src)}) + "\n" + json.dumps({"id": "b", "text": None}) + "\n",
+                       encoding="utf-8")
+    ran = batch("--manifest", str(entries), "-o", str(tmp_path / "jsonl"))
+    rows = report_rows(tmp_path / "jsonl")
+    assert rows["manifest:a"]["status"] == "done", ran.stderr
+    assert rows["manifest:b"]["status"] == "failed"
+    assert "none of text, html or path" in rows["manifest:b"]["error"]
+    # a read-only cache is not "is the disk full?"
+    if shutil.which("unshare") is None:
+        return
+    cache = tmp_path / "ro-cache"
+    cache.mkdir()
+    os.chown(cache, 12345, 12345)
+    os.chmod(cache, 0o555)
+    other = tmp_path / "other.txt"
+    other.write_text("A fresh story\n\nNothing in this sentence was ever spoken before.\n", encoding="utf-8")
+    monkeypatch.setenv("NARRATE_CACHE_DIR", str(cache))
+    import subprocess
+    import sys
+
+    result = subprocess.run(["unshare", "-r", sys.executable, "-m", "narrate", str(other), "-o", f"{out}/"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    if "unshare failed" in result.stderr:
+        return
+    assert result.returncode == 1, result.stderr
+    assert "Permission denied" in result.stderr and "disk full" not in result.stderr, result.stderr

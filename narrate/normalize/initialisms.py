@@ -36,6 +36,8 @@ def should_spell(token: str, shouting: bool = False) -> bool:
     """The general rule for a capitalised token no list knows."""
     if token in words("initialisms"):
         return True
+    if len(token) > 3 and len(set(token)) == 1:  # "BBBBBBBB" is a noise, not an initialism (spelled,
+        return False  # espeak-ng says one "B" for the lot, and the clip is refused as too short)
     if shouting or token in words("common_caps") or not token.isupper():
         return False
     if not _VOWELS & set(token):

@@ -200,6 +200,9 @@ def _load_toml(text: str, path: Path) -> Lexicon:
     table, raw_rules = data.get("words", {}), data.get("rules", [])
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         raise ConfigError(f"{path}: [words] must map words to respelling strings")
+    if isinstance(raw_rules, list):  # "replacement" (as the README once said) means "replace"
+        raw_rules = [{"replace": r.pop("replacement"), **r} if isinstance(r, dict) and "replacement" in r
+                     and "replace" not in r else r for r in raw_rules]
     if not isinstance(raw_rules, list) or not all(
         isinstance(r, dict) and isinstance(r.get("pattern"), str) and isinstance(r.get("replace"), str)
         for r in raw_rules
