@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -292,8 +293,14 @@ cli.add_command(feed)
 cli.add_command(batch)
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM and SIGHUP stop a run as Ctrl-C does: cleanly
+
+
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _stop)
     try:
         code = cli.main(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)

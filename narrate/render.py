@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import tempfile
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 from narrate import audio
+from narrate import scratch as scratch_dirs
 from narrate.export import loudness as levels
 from narrate.export.encode import ffmpeg
 from narrate.export.measuring import EarlyMeasure
@@ -107,7 +108,8 @@ class Render:
         for path in output_files(target):  # before the work, not after it
             refuse_to_replace(path, script.document.source)
         synth = self._synthesizer()
-        scratch = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="narrate-"))
+        scratch = scratch_dirs.make("run")
+        self._stack.callback(shutil.rmtree, scratch, ignore_errors=True)
         plan = synth.plan([u.spoken for u in script.utterances if u.recording is None])
 
         def on_clip(done: int, total: int) -> None:

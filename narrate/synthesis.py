@@ -16,14 +16,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from narrate import worker_pool, workers
+from narrate import scratch, worker_pool, workers
 from narrate.cache import ClipCache, clip_key, default_cache_dir
 from narrate.engines.base import Engine, VoiceSettings, engine_class
 from narrate.errors import EngineError, NarrateError
@@ -100,7 +99,7 @@ class Synthesizer:
         self.jobs = jobs
         self._scratch: str | None = None
         if cache is None or cache.root is None:
-            self._scratch = tempfile.mkdtemp(prefix="narrate-clips-")
+            self._scratch = scratch.make("clips")
             cache = ClipCache(Path(self._scratch))
         self.cache = cache
         self.timeout_s = timeout_s
@@ -296,6 +295,7 @@ class Synthesizer:
     def _workers(self, wanted: int) -> cf.ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
+                self.cache.remove_orphans()  # what the workers of a killed run were writing
                 self._pool = cf.ProcessPoolExecutor(
                     max_workers=max(1, self.jobs if self.shared else min(self.jobs, wanted)),
                     mp_context=multiprocessing.get_context(self._start_method()),

@@ -514,3 +514,68 @@ def test_small_inputs_that_sank_an_article(tmp_path, monkeypatch) -> None:
         return
     assert result.returncode == 1, result.stderr
     assert "Permission denied" in result.stderr and "disk full" not in result.stderr, result.stderr
+
+
+# -- 14. workers die with their parent; SIGTERM/SIGHUP as Ctrl-C; dead runs' temp cleaned --
+def _children(pid: int) -> list[int]:
+    import subprocess
+
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
+    return [int(p) for p in found.split()]
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return handle.read().split(") ")[1][0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
+        return False
+
+
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM", "SIGHUP"])
+def test_killed_runs_leave_no_workers_and_no_temp_files(tmp_path, sig: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "long.txt"
+    src.write_text("A long story\n\n" + " ".join(f"Sentence number {n} of the story is spoken now."
+                                                 for n in range(120)) + "\n", encoding="utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "NARRATE_CACHE_DIR": str(tmp_path / "cache")}
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "narrate", str(src), "-o", f"{out}/", "--jobs", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 2 or not list(temp.glob("narrate-*")):
+        assert time.monotonic() < deadline and proc.poll() is None, "the run never got going"
+        time.sleep(0.05)
+    workers = _children(proc.pid)
+    proc.send_signal(getattr(signal, sig))
+    _, stderr = proc.communicate(timeout=30)
+    if sig == "SIGKILL":
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        assert proc.returncode == 130 and stderr.strip().splitlines() == [
+            "narrate: interrupted; nothing was written (run the command again)"], stderr
+    deadline = time.monotonic() + 5
+    while any(_alive(w) for w in workers):
+        assert time.monotonic() < deadline, "an engine worker outlived its parent"
+        time.sleep(0.05)
+    assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+    if sig != "SIGKILL":
+        assert not list(temp.iterdir())
+        return
+    assert list(temp.glob("narrate-*"))  # the killed run's scratch folder is still there …
+    again = subprocess.run([sys.executable, "-m", "narrate", str(src), "-o", f"{out}/"], env=env,
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stderr
+    assert not list(temp.iterdir())  # … until the next run
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".part")]
+    assert not list((tmp_path / "cache").rglob(".tmp-*"))

@@ -14,12 +14,13 @@ them: captions stay on the decoded audio.
 from __future__ import annotations
 
 import math
-import tempfile
+import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from narrate import scratch as scratch_dirs
 from narrate.audio import Timeline
 from narrate.cache import ClipCache
 from narrate.export import loudness as levels
@@ -46,7 +47,8 @@ def encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: in
     ``asegment``, so their encoders run one after another: encoders fed side by side
     cost a third more CPU (they share the caches)."""
     chain = f"{levels.chain(gain_db)},aresample={out_rate}:resampler=soxr"
-    with tempfile.TemporaryDirectory(prefix="narrate-pieces-") as scratch:
+    scratch = scratch_dirs.make("pieces")
+    try:
         args: list[str] = []
         graph: list[str] = []
         n = 0
@@ -73,6 +75,8 @@ def encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: in
                      str(Path(scratch) / f"{j}.mp3")]
         ffmpeg_output(args, "encode mp3", stdin=stdin)
         encoded = [(Path(scratch) / f"{j}.mp3").read_bytes() for j in range(n)]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return [Encoded(mp3, mp3_frames(mp3) * MP3_FRAME) for mp3 in encoded]
 
 
