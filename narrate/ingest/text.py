@@ -18,7 +18,9 @@ _LONG_LINE = 100
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:
     """(offset, chunk) for each run of non-blank lines."""
-    for match in re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|$))+", text):
+    # Anchored at line starts, and blank space before the first visible character matched
+    # only as such: a line of 100,000 spaces is one failed attempt, not 100,000.
+    for match in re.finditer(r"(?m)^(?:[^\S\n]*\S[^\n]*(?:\n|$))+", text):
         yield match.start(), match.group(0)
 
 
