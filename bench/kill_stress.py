@@ -51,6 +51,16 @@ def alive(pid: int) -> bool:
         return False
 
 
+ORPHAN_WAIT_S = 10.0  # a process of the killed run still alive this long after it is an orphan
+
+
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace").replace("\0", " ")[:80]
+    except OSError:
+        return "?"
+
+
 def is_worker(pid: int) -> bool:
     """An engine worker: a Python child of the run (not ffmpeg, not the resource tracker)."""
     try:
@@ -91,10 +101,11 @@ def one_round(n: int, work: Path, archive: Path, env: dict[str, str], rng: rando
     if not finished_early:
         os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + ORPHAN_WAIT_S
     while any(alive(p) for p in family) and time.monotonic() < deadline:
         time.sleep(0.05)
     orphans = [p for p in family if alive(p)]
+    orphan_names = [command_of(p) for p in orphans]
     for pid in orphans:  # leave the machine clean for the next round
         os.kill(pid, signal.SIGKILL)
     done_before = len(list(out.glob("*.mp3")))
@@ -110,7 +121,7 @@ def one_round(n: int, work: Path, archive: Path, env: dict[str, str], rng: rando
         "killed_a_worker": bool(workers), "finished_before_kill": finished_early,
         "outputs_before_rerun": done_before, "orphans": len(orphans), "rerun_exit": rerun.returncode,
         "done_after_rerun": sum(s in ("done", "skipped") for s in statuses), "articles": articles,
-        "rerun_s": round(time.monotonic() - started, 1), **leftovers(work, out),
+        "rerun_s": round(time.monotonic() - started, 1), **leftovers(work, out), "orphan_names": orphan_names,
         "stderr": err.decode(errors="replace").strip().splitlines()[-1:] if rerun.returncode else [],
     }
 

@@ -49,6 +49,15 @@ class Written:
     notes: tuple[str, ...] = ()  # what the user should know (chapters grouped, …)
 
 
+def _size_and_hash(path: Path) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
 def output_files(target: Target) -> list[Path]:
     """Every file a narration to ``target`` writes: the audio, its sidecars, the manifest."""
     dest, out = target.dest, target.settings.output
@@ -208,7 +217,7 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
             write_mp4_cover(audio_tmp, out.cover)
         elif fmt.name in VORBIS:
             write_vorbis_chapters(audio_tmp, chapters)
-        audio_bytes = audio_tmp.read_bytes()
+        audio_size, audio_sha256 = _size_and_hash(audio_tmp)  # streamed: hours of audio never in memory
         sidecars: dict[str, Path] = {}
         hashes: dict[str, str] = {}
 
@@ -232,8 +241,7 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
             audio=manifests.AudioRecord(
                 path=dest.name, format=fmt.name, mime=fmt.mime,
                 bitrate=out.bitrate if fmt.uses_bitrate else None, sample_rate=rate,
-                duration_ms=round(timeline.duration_ms), bytes=len(audio_bytes),
-                sha256=hashlib.sha256(audio_bytes).hexdigest(),
+                duration_ms=round(timeline.duration_ms), bytes=audio_size, sha256=audio_sha256,
             ),
             files={kind: path.name for kind, path in sidecars.items()},
             file_sha256=hashes,
