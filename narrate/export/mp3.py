@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from narrate import scratch as scratch_dirs
 from narrate.audio import Timeline
 from narrate.cache import ClipCache
+from narrate.errors import OutputError
 from narrate.export import loudness as levels
 from narrate.export.cutting import Piece, cut, digest, excerpt, piece_key, runs
 from narrate.export.encode import ffmpeg_output, raw_input
@@ -95,7 +97,7 @@ def batches(missing: list[int], pieces: list[Piece], count: int) -> list[list[in
 
 @dataclass(frozen=True)
 class Rendered:
-    chunks: list[bytes]
+    chunks: Sequence[bytes]
     offsets: list[tuple[int, int, int]]  # (piece start frame, its output start sample, stop frame)
     gain_db: float
     input_lufs: float
@@ -118,6 +120,7 @@ def render_mp3(
     pieces = cut(timeline)
     rate = timeline.sample_rate
     digests: list[str] = []  # set below
+    chosen: list[str] = []  # the cache keys of the pieces at each gain encoded, the last one's last
 
     def trip(trial: float) -> CodecShare:
         piece = excerpt(timeline)
@@ -131,9 +134,9 @@ def render_mp3(
         filters = levels.chain(gain, out_rate)  # in the key: a change of chain re-encodes
         keys = [piece_key("mp3", digest, rate, filters, *lame) for digest in digests]
         found: list[tuple[Encoded, bool] | None] = []
-        for key in keys:
+        for key in keys:  # a cached piece's bytes stay in the cache until they are written
             entry = cache.get_entry("pieces", key)
-            found.append((Encoded(entry[1], entry[0]["decoded_frames"]), False) if entry else None)
+            found.append((Encoded(b"", entry[0]["decoded_frames"]), False) if entry else None)
         missing = [n for n, hit in enumerate(found) if hit is None]
         # One process per core, or per BATCH_SECONDS when there is more: a start saved
         # per piece, and the work still shared out evenly on a busy machine.
@@ -146,8 +149,10 @@ def render_mp3(
             meanwhile()
             for batch, results in zip(shares, made, strict=True):
                 for n, result in zip(batch, results, strict=True):
-                    found[n] = (result, True)
-                    cache.put_entry("pieces", keys[n], {"decoded_frames": result.decoded_frames}, result.mp3)
+                    cached = cache.put_entry("pieces", keys[n], {"decoded_frames": result.decoded_frames},
+                                             result.mp3)
+                    found[n] = (Encoded(b"", result.decoded_frames) if cached else result, True)
+        chosen.extend(keys)
         return [hit for hit in found if hit is not None]
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -196,7 +201,38 @@ def render_mp3(
         position += result.decoded_frames
     heard = round(input_i + decided.gain_db - decided.loss_db, 2)
     output = levels.Loudness(heard, decided.true_peak_db, None)
-    return Rendered([r.mp3 for r in results], offsets, decided.gain_db, input_i, output, position, fresh)
+    keys = chosen[-len(results) :]  # the outcomes' keys: those of the last encoded() that ran
+    chunks = PieceBytes(cache, [(r.mp3, key) for r, key in zip(results, keys, strict=True)])
+    return Rendered(chunks, offsets, decided.gain_db, input_i, output, position, fresh)
+
+
+class PieceBytes(Sequence[bytes]):
+    """The MP3 bytes of each piece, in order, read from the cache one at a time as they
+    are written (an hours-long narration's MP3 is never all in memory); a piece the cache
+    could not hold is kept in memory."""
+
+    def __init__(self, cache: ClipCache, parts: list[tuple[bytes, str]]) -> None:
+        self._cache = cache
+        self._parts = parts
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[bytes]: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | Sequence[bytes]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        held, key = self._parts[index]
+        if held:
+            return held
+        entry = self._cache.get_entry("pieces", key)
+        if entry is None:
+            raise OutputError("an encoded piece vanished from the cache during the run; run again")
+        return entry[1]
 
 
 def time_map(rendered: Rendered, in_rate: int, out_rate: int) -> Callable[[int], int]:
