@@ -27,7 +27,7 @@ system:
 $(STAMP): pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,neural]'
 	@touch $(STAMP)
 
 venv: system $(STAMP)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from narrate.engines.base import VoiceSettings
+from narrate.engines.base import VoiceSettings, canonical_name
 from narrate.errors import ConfigError
 
 DEFAULT_DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
@@ -117,7 +117,7 @@ def load_profile(name_or_path: str = "default") -> Settings:
     if "cover" in output_data:
         output_data["cover"] = (path.parent / output_data["cover"]).resolve()
     output = _section(Output, output_data, f"{path} [output]")
-    engine = data.pop("engine", "pyttsx3")
+    engine = canonical_name(str(data.pop("engine", "pyttsx3")))
     lexicons = tuple((path.parent / p).resolve() for p in data.pop("lexicons", []))
     rest = _section(_Rest, data, str(path))
     return Settings(
@@ -140,7 +140,14 @@ class _Rest:
 
 
 def override(settings: Settings, **flags: Any) -> Settings:
-    """Apply command-line flags (None means "not given") on top of a profile."""
+    """Apply command-line flags (None means "not given") on top of a profile.
+
+    A profile's voice belongs to the profile's engine: ``--engine`` naming another engine
+    without ``--voice`` means that engine's own default voice."""
+    if flags.get("engine") is not None:
+        flags["engine"] = canonical_name(flags["engine"])
+        if flags["engine"] != settings.engine and flags.get("voice") is None:
+            settings = replace(settings, voice=replace(settings.voice, voice=None))
     voice = replace(
         settings.voice,
         **{k: flags.pop(k) for k in ("voice", "rate", "pitch", "volume") if flags.get(k) is not None},
