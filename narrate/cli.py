@@ -242,6 +242,7 @@ def check(source: str, encoding: str, profile: str, **flags: Any) -> None:
       narrate article.txt --lexicon fixes.tsv
     """
     from narrate.check import check as find
+    from narrate.check import espeak_voice_for
     from narrate.ingest import read_bytes
     from narrate.ingest.decode import decode
     from narrate.pipeline import load_document, script_for
@@ -252,7 +253,7 @@ def check(source: str, encoding: str, profile: str, **flags: Any) -> None:
         doc = load_document(source, encoding=encoding)
         text = decode(read_bytes(source), source, encoding)[0] if source != "-" else ""
         found = find(script_for(doc, settings), text, known=[w for w, _ in lexicon_for(settings).entries],
-                     voice=settings.voice.voice or "en-us")
+                     voice=espeak_voice_for(settings.engine, settings.voice))
     except NarrateError as err:
         _fail(err)
     if not found:

@@ -125,6 +125,11 @@ class PiperEngine:
         return f"piper {piper_version}/{voice.name} {voice.digest()[:24]}"
 
     @classmethod
+    def espeak_voice(cls, settings: VoiceSettings) -> str:
+        """The espeak-ng voice Piper phonemises this voice's text with (from its config)."""
+        return str(find_voice(settings.voice).settings.get("espeak", {}).get("voice") or "en-us")
+
+    @classmethod
     def installed_voices(cls) -> list[VoiceInfo]:
         """The voices found by name, without loading a model."""
         return [voice.info() for voice in installed()]
@@ -171,7 +176,7 @@ class PiperEngine:
     def piper_text(self, text: str) -> str:
         """``text`` as Piper should read it: a lexicon's ``[[mnemonics]]`` as ``[[IPA]]``,
         every other bracket broken apart so that it is read, not obeyed."""
-        voice = str(self._voice.config.espeak_voice or "en-us")
+        voice = str(self._voice.config.espeak_voice or "en-us")  # as espeak_voice() says
         out, last = [], 0
         for found in _PHONEMES.finditer(text):
             out += [speakable(text[last : found.start()]), f" [[{to_ipa(found.group(1), voice)}]] "]
