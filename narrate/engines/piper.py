@@ -62,6 +62,12 @@ def _session(voice: PiperVoiceFiles, threads: int) -> tuple[Any, bool]:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # Threads that wait for work sleep instead of spinning: on a shared machine a spinning
+    # thread burns the core another worker (or user) needs.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # Graph optimisation does not make this model faster on a CPU (11.0x real time per core
+    # with and without, measured) but costs 0.1-0.3 s of every worker's start.
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
     model: str | bytes = str(voice.model)
     aligned = False
     try:
@@ -108,11 +114,12 @@ class PiperEngine:
 
     @classmethod
     def threads_per_worker(cls) -> int:
-        """onnxruntime threads per model: $NARRATE_PIPER_THREADS, else every core (one
-        process with two threads beat two single-threaded processes on 2 cores: README,
-        "Voices"). The synthesiser starts one worker per this many cores."""
+        """onnxruntime threads per model: $NARRATE_PIPER_THREADS, else 1. One
+        single-threaded model per core beat one model on two threads (0.61x against 1.02x
+        the baseline on a busy 2-core machine: bench/neural_bench.py, README "Voices");
+        the synthesiser starts one worker per this many cores."""
         value = os.environ.get(THREADS_ENV, "")
-        return max(1, int(value)) if value.isdigit() else max(1, os.cpu_count() or 1)
+        return max(1, int(value)) if value.isdigit() else 1
 
     @classmethod
     def identity(cls, settings: VoiceSettings) -> str:
