@@ -8,14 +8,13 @@ and the main process never holds more than one clip. Every clip is checked — p
 non-empty, a duration plausible for its text at the set rate — and re-made if not; a
 sentence that still fails stops the run with an error that names it. Nothing is ever
 silently dropped. Without a cache (``--no-cache``) a temporary one lives for the run.
+This is the main side; workers.py is what runs in each worker.
 """
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures as cf
 import contextlib
-import importlib
 import multiprocessing
 import os
 import shutil
@@ -28,9 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from narrate import workers
 from narrate.cache import ClipCache, clip_key, default_cache_dir
 from narrate.engines.base import Engine, VoiceSettings, engine_class
-from narrate.errors import EngineError, NarrateError, OutputError, SuspectClip
+from narrate.errors import EngineError, NarrateError, SuspectClip
 from narrate.models import Clip
 
 if TYPE_CHECKING:  # the workers import this module: they need no settings machinery
@@ -74,61 +74,6 @@ def plausible(text: str, duration_ms: float, rate_wpm: int) -> bool:
     return 0.5 * expected_s - 0.3 <= seconds <= 6.0 * expected_s + 2.0
 
 
-# -- worker side ----------------------------------------------------------------------
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_init(engine_path: str, settings: VoiceSettings, cache_root: str) -> None:
-    # Ctrl-C reaches the whole process group: the main process stops the workers itself,
-    # so a worker must not print a KeyboardInterrupt traceback of its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):  # blocked while this worker was forked (_sigint_held)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    # The engine driver may chatter on stdout; a worker's stdout is never ours to use.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
-    _WORKER["cache"] = ClipCache(Path(cache_root))
-    try:
-        # The class by its import path (the main process looked it up among the entry
-        # points): reading the installed packages' metadata again costs each worker ~35 ms.
-        module, name = engine_path.split(":")
-        engine_cls = getattr(importlib.import_module(module), name)
-        _WORKER["engine"] = engine_cls.load(settings)
-        _WORKER["identity"] = engine_cls.identity(settings)  # its library is loaded now: cheap
-    except NarrateError as exc:
-        _WORKER["error"] = exc
-    atexit.register(_worker_exit)
-
-
-def _worker_exit() -> None:
-    """Release the engine while the interpreter is still whole (pyttsx3's finaliser
-    otherwise runs during teardown and prints an ignored exception)."""
-    engine = _WORKER.pop("engine", None)
-    if engine is not None:
-        engine.close()
-
-
-def _worker_ready() -> str | None:
-    """Submitted to start a worker early: the engine's identity, once it is loaded."""
-    return _WORKER.get("identity")
-
-
-def _worker_synthesize(text: str, key: str) -> float:
-    """Speak ``text`` into the cache under ``key``; return the clip's duration in ms."""
-    if "error" in _WORKER:
-        raise _WORKER["error"]
-    engine: Engine = _WORKER["engine"]
-    clip = engine.synthesize(text)
-    _store(_WORKER["cache"], key, clip)
-    return clip.duration_ms
-
-
-def _store(cache: ClipCache, key: str, clip: Clip) -> None:
-    if not cache.put(key, clip):
-        raise OutputError(f"cannot write the clip cache in {cache.root} (is the disk full?)")
-
-
 # -- main side ------------------------------------------------------------------------
 @contextlib.contextmanager
 def _sigint_held() -> Iterator[None]:
@@ -169,7 +114,11 @@ class Synthesizer:
         leaves the workers to the others."""
         self.engine_name = engine_name
         self.settings = settings
-        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        if jobs is None:
+            from narrate.config import default_jobs
+
+            jobs = default_jobs()
+        self.jobs = jobs
         self._scratch: str | None = None
         if cache is None or cache.root is None:
             self._scratch = tempfile.mkdtemp(prefix="narrate-clips-")
@@ -180,7 +129,7 @@ class Synthesizer:
         self._engine_cls = engine_class(engine_name)
         # An engine whose model runs on several threads (Piper) takes that many cores per worker.
         threads = getattr(self._engine_cls, "threads_per_worker", None)
-        self.workers = max(1, self.jobs // max(1, threads() if callable(threads) else 1))
+        self.processes = max(1, self.jobs // max(1, threads() if callable(threads) else 1))
         self._local: Engine | None = None
         self._pool: cf.ProcessPoolExecutor | None = None
         self.shared = shared
@@ -253,7 +202,7 @@ class Synthesizer:
             return
         pool = self._workers(self.jobs)
         with _sigint_held():
-            self._ready = [pool.submit(_worker_ready) for _ in range(self.workers)]
+            self._ready = [pool.submit(workers.ready) for _ in range(self.processes)]
 
     def plan(self, texts: Sequence[str]) -> Plan:
         """What ``texts`` need: their keys in order, and which of them the cache lacks
@@ -321,7 +270,7 @@ class Synthesizer:
             for _ in range(RETRIES):
                 clip = self._attempt(text)
                 if clip is not None and plausible(text, clip.duration_ms, self.settings.rate):
-                    _store(self.cache, key, clip)
+                    workers.store(self.cache, key, clip)
                     break
                 self.stats.retries += 1
             else:
@@ -365,9 +314,9 @@ class Synthesizer:
         with self._lock:
             if self._pool is None:
                 self._pool = cf.ProcessPoolExecutor(
-                    max_workers=max(1, self.workers if self.shared else min(self.workers, wanted)),
+                    max_workers=max(1, self.processes if self.shared else min(self.processes, wanted)),
                     mp_context=multiprocessing.get_context(self._start_method()),
-                    initializer=_worker_init,
+                    initializer=workers.init,
                     initargs=(f"{self._engine_cls.__module__}:{self._engine_cls.__qualname__}",
                               self.settings, str(self.cache.root)),
                 )
@@ -376,7 +325,7 @@ class Synthesizer:
     def _in_workers(self, items: list[tuple[str, str]]) -> Iterator[str]:
         pool = self._workers(len(items))
         with _sigint_held():
-            pending = {pool.submit(_worker_synthesize, text, key): (key, text, 1) for key, text in items}
+            pending = {pool.submit(workers.synthesize, text, key): (key, text, 1) for key, text in items}
         try:
             while pending:
                 done, _ = cf.wait(pending, timeout=self.timeout_s, return_when=cf.FIRST_COMPLETED)
@@ -390,7 +339,7 @@ class Synthesizer:
                         yield key
                     elif attempt < RETRIES:
                         self.stats.retries += 1
-                        pending[pool.submit(_worker_synthesize, text, key)] = (key, text, attempt + 1)
+                        pending[pool.submit(workers.synthesize, text, key)] = (key, text, attempt + 1)
                     else:
                         raise self._unusable(text)
         except EngineError as exc:
@@ -417,7 +366,7 @@ class Synthesizer:
         self._kill_pool()
         self.stats.retries += 1
         pool = self._workers(len(pending))
-        return pool, {pool.submit(_worker_synthesize, text, key): (key, text, attempt + 1)
+        return pool, {pool.submit(workers.synthesize, text, key): (key, text, attempt + 1)
                       for key, text, attempt in pending.values()}
 
     @staticmethod
@@ -436,6 +385,5 @@ class Synthesizer:
 
 def synthesizer_for(settings: Settings, shared: bool = False) -> Synthesizer:
     """A Synthesizer for these settings (the clip cache unless --no-cache)."""
-    jobs = settings.jobs if settings.jobs is not None else (os.cpu_count() or 1)
     cache = ClipCache(default_cache_dir() if settings.cache else None)
-    return Synthesizer(settings.engine, settings.voice, jobs=jobs, cache=cache, shared=shared)
+    return Synthesizer(settings.engine, settings.voice, jobs=settings.jobs, cache=cache, shared=shared)

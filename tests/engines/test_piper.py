@@ -109,9 +109,9 @@ def test_threads_are_set_deliberately(joe: PiperEngine, monkeypatch: pytest.Monk
     assert options.intra_op_num_threads == PiperEngine.threads_per_worker()
     monkeypatch.setenv("NARRATE_PIPER_THREADS", "1")
     assert PiperEngine.threads_per_worker() == 1
-    assert Synthesizer("piper", VoiceSettings(voice="joe"), jobs=2).workers == 2
+    assert Synthesizer("piper", VoiceSettings(voice="joe"), jobs=2).processes == 2
     monkeypatch.setenv("NARRATE_PIPER_THREADS", "2")
-    assert Synthesizer("piper", VoiceSettings(voice="joe"), jobs=2).workers == 1
+    assert Synthesizer("piper", VoiceSettings(voice="joe"), jobs=2).processes == 1
 
 
 def test_a_babbling_clip_is_suspect(joe: PiperEngine, monkeypatch: pytest.MonkeyPatch) -> None:
