@@ -7,8 +7,8 @@ what a careful user does by hand with Piper, in the same run.
   cold      narrate --profile neural with an empty cache
   warm      the same command again (the output is up to date)
   edit      one sentence changed, everything else cached
-  threads   the cold run again with NARRATE_PIPER_THREADS=1 (one single-threaded model per
-            core, two worker processes) instead of the default (one model using every core)
+  threads   the cold run again with NARRATE_PIPER_THREADS=2 (one worker process whose model
+            runs on two threads) instead of the default (one single-threaded model per core)
 
 Rounds interleave the baseline and narrate's runs so every ratio compares runs made
 moments apart on a shared machine; medians are shown. Peak RSS (process tree, sampled)
@@ -62,9 +62,9 @@ def one_round(model: str, article: Path, work: Path, name: str, rss: bool = Fals
     runs["cold"] = measure([[*narrate, str(article), "-o", str(out)]], env, rss)
     runs["warm"] = measure([[*narrate, str(article), "-o", str(out)]], env, rss)
     runs["edit"] = measure([[*narrate, str(edited), "-o", str(out)]], env, rss)
-    one_thread = {"NARRATE_CACHE_DIR": str(folder / "cache-1t"), "NARRATE_PIPER_THREADS": "1"}
-    runs["cold, 2 workers x 1 thread"] = measure([[*narrate, str(article), "-o", str(folder / "t1.mp3")]],
-                                                 one_thread, rss)
+    two_threads = {"NARRATE_CACHE_DIR": str(folder / "cache-2t"), "NARRATE_PIPER_THREADS": "2"}
+    runs["cold, 1 worker x 2 threads"] = measure([[*narrate, str(article), "-o", str(folder / "t2.mp3")]],
+                                                 two_threads, rss)
     return runs
 
 
@@ -95,7 +95,7 @@ def main() -> None:
         target = f"<= {TARGETS[kind]}" if kind in TARGETS else ""
         peak = peaks[kind].peak_rss_mb
         print(f"{kind:<28} {wall:7.2f} {cpu:7.2f} {peak:8.0f} {ratio:>7}  {spread:<11} {target}")
-    for kind in ("baseline", "cold", "cold, 2 workers x 1 thread"):
+    for kind in ("baseline", "cold", "cold, 1 worker x 2 threads"):
         wall = statistics.median(r[kind].wall_s for r in timed)
         print(f"{kind}: {seconds / wall:.1f} s of audio per wall second")
 
