@@ -68,7 +68,7 @@ def span_pcm(neural: dict, start_ms: float, end_ms: float) -> bytes:
 
 def test_neural_profile_speaks_with_piper_joe(neural: dict) -> None:
     settings = neural["manifest"]["settings"]
-    assert settings["engine"] == "piper" and settings["voice"]["voice"] == "joe", settings
+    assert settings["engine"] == "piper" and settings["voice"]["voice"] == "en_US-joe-medium", settings
 
 
 def test_duration_matches_the_manifest_and_loudness_is_on_target(neural: dict) -> None:

@@ -157,10 +157,10 @@ class PiperEngine:
         pcm = b"".join(chunk.audio_int16_bytes for chunk in chunks)
         if not pcm.strip(b"\x00"):
             raise SuspectClip(f"piper produced no audio for: {text[:80]!r}", text=text)
-        self._check_length(text, chunks, len(pcm) // 2)
+        self.check_length(text, chunks, len(pcm) // 2)
         return Clip(pcm=pcm, sample_rate=rates.pop(), words=self._words(text, chunks))
 
-    def _check_length(self, text: str, chunks: list[Any], samples: int) -> None:
+    def check_length(self, text: str, chunks: list[Any], samples: int) -> None:
         phonemes = sum(1 for c in chunks for p in c.phonemes if p not in NOT_SOUNDS)
         seconds = samples / self.sample_rate
         low, high = (bound * phonemes * self.length_scale for bound in PHONEME_S)
