@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from narrate import __version__
+from narrate.export.tags import Chapter
 from narrate.models import Levels
 
 SCHEMA = 1
@@ -112,13 +113,6 @@ class LoudnessRecord:
 
 
 @dataclass(frozen=True)
-class ChapterRecord:
-    title: str
-    start_ms: int
-    end_ms: int
-
-
-@dataclass(frozen=True)
 class Manifest:
     fingerprint: str
     settings_fingerprint: str
@@ -129,7 +123,7 @@ class Manifest:
     audio: AudioRecord
     files: dict[str, str] = field(default_factory=dict)  # kind → file name beside the audio
     loudness: LoudnessRecord | None = None
-    chapters: tuple[ChapterRecord, ...] = ()
+    chapters: tuple[Chapter, ...] = ()
     dropped: tuple[tuple[str, str], ...] = ()  # (text, reason)
     narrate_version: str = __version__
     schema: int = SCHEMA
@@ -232,7 +226,7 @@ def _from_dict(record: object) -> Manifest:
         audio=_record(AudioRecord, record["audio"], "audio"),
         files={str(k): str(v) for k, v in files.items()},
         loudness=_loudness(loudness) if loudness else None,
-        chapters=tuple(_record(ChapterRecord, c, "chapters") for c in chapters or []),
+        chapters=tuple(_record(Chapter, c, "chapters") for c in chapters or []),
         dropped=tuple((str(d["text"]), str(d["reason"])) for d in record.get("dropped", [])),
     )
 
