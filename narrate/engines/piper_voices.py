@@ -135,8 +135,10 @@ def from_path(model: Path, origin: str = "") -> PiperVoiceFiles:
     """The voice whose model is ``model``; UsageError when it or its config is missing."""
     model = model.expanduser()
     config = model.with_name(model.name + ".json")
-    if model.suffix != ".onnx" or not model.is_file():
+    if model.suffix != ".onnx":
         raise UsageError(f"the piper voice {str(model)!r} is not an .onnx model file")
+    if not model.is_file():
+        raise UsageError(f"the piper voice {model}: no such file")
     if not config.is_file():
         raise UsageError(f"the piper voice {model} has no config beside it: {config} is missing")
     card = model.with_name("MODEL_CARD")

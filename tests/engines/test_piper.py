@@ -63,8 +63,10 @@ def test_voices_list_language_quality_rate_speakers_and_licence(voice_folder: Pa
 def test_an_unknown_voice_lists_the_installed_ones(voice_folder: Path) -> None:
     with pytest.raises(UsageError, match=r"unknown voice 'amy'.*joe \(en_US-joe-medium\).*alba"):
         piper_voices.find_voice("amy")
-    with pytest.raises(UsageError, match="not an .onnx model"):
+    with pytest.raises(UsageError, match="missing.onnx: no such file"):
         piper_voices.find_voice(str(voice_folder / "missing.onnx"))
+    with pytest.raises(UsageError, match="not an .onnx model"):
+        piper_voices.find_voice(str(voice_folder / "en_GB-alba-medium.onnx.json"))
     (voice_folder / "en_GB-alba-medium.onnx.json").unlink()
     with pytest.raises(UsageError, match="no config beside it"):
         piper_voices.find_voice(str(voice_folder / "en_GB-alba-medium.onnx"))
