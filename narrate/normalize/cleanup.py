@@ -106,7 +106,8 @@ def clean(text: str) -> str:
 
 # A lower-case word run into a number ("top10", "aka1") reads as the word, then the
 # number; otherwise the word only becomes itself once the number is words (not idempotent).
-_WORD_DIGIT = Lazy(lambda: r"(?<![\w.@/#-])([a-z]{2,})(?=\d)")
+# Not a unit after a number: "3 km³" is "3 km3" once NFKC has run.
+_WORD_DIGIT = Lazy(lambda: r"(?<![\w.@/#-])(?<!\d )([a-z]{2,})(?=\d)")
 
 
 # --- the final tidy --------------------------------------------------------------------
