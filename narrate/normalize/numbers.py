@@ -15,6 +15,7 @@ import re
 
 from . import words
 from ._data import Lazy
+from ._data import words as table
 
 NUM = r"\d{1,3}(?:,\d{3})+(?![\d,]\d)|\d+"
 _B = r"(?<![\w.,])"  # a number starts a token
@@ -51,11 +52,73 @@ def _ordinal(m: re.Match[str]) -> str:
     return words.ordinal(int(m.group(1).replace(",", "")))
 
 
+def code(digits: str) -> str:
+    """Digits of a model number or code, in the groups a narrator says them: ``"787"`` →
+    seven eighty-seven, ``"1360"`` → thirteen sixty, ``"401"`` → four oh one."""
+    if len(digits) <= 2:
+        return words.number(digits) if digits[0] != "0" or len(digits) == 1 else "oh " + words.digits(digits[1])
+    if len(digits) == 3:
+        head, tail = digits[0], digits[1:]
+        if tail == "00":
+            return words.cardinal(int(digits))
+        return f"{words.digits(head)} {'oh ' + words.digits(tail[1]) if tail[0] == '0' else words.cardinal(int(tail))}"
+    if len(digits) == 4 and digits[0] != "0":
+        return words.year(int(digits))
+    return words.digits(digits)
+
+
+_WORD = Lazy(r"[A-Za-z]+")
+_SCORE_AFTER = Lazy(r"\W+(?:[a-z]+\W+)?([a-z]+)")
+
+
+def _scored(m: re.Match[str]) -> bool:
+    """A score word among the three before the pair or the two after: "won 6-4", "a 2-3 defeat"."""
+    before = _WORD.rx.findall(m.string, max(0, m.start() - 30), m.start())[-3:]
+    after = _SCORE_AFTER.rx.match(m.string, m.end())
+    found = [w.lower() for w in before] + ([after.group(1)] if after else [])
+    return any(w in table("score_words") for w in found)
+
+
+def _score(number: str) -> str:
+    return "nothing" if number == "0" else spoken(number)
+
+
 def _range(m: re.Match[str]) -> str:
     first, second = m.group(1), m.group(2)
     if is_year(first) and len(second) == 2 and int(second) > int(first[2:]):
         second = first[:2] + second
+    a, b = int(first.replace(",", "")), int(second.replace(",", ""))
+    if len(first) >= 3 and len(second) <= 2 and b < a and "," not in first:
+        return f"{code(first)} {code(second)}"  # a model and its variant: 787-9, 737-8
+    if len(first) <= 2 and len(second) <= 2 and (b <= a or _scored(m)):
+        return f"{_score(first)} {_score(second)}"  # a score or a tally: 6-4, 2-2, lost 1-2
     return f"{spoken(first)} to {spoken(second)}"
+
+
+def _series(m: re.Match[str]) -> str:
+    """``3-7-1`` (a win-loss-tie record) → three seven one."""
+    return " ".join(_score(n) for n in m.group(0).split("-"))
+
+
+def _model(m: re.Match[str]) -> str:
+    """``A321neo`` → A three twenty-one neo; ``i7-1360P`` → i seven thirteen sixty P."""
+    parts = re.split(r"(\d+)", m.group(0))
+    out = [code(p) if p.isdigit() else p.strip("-") for p in parts]
+    return " ".join(p for p in out if p)
+
+
+def _multiple(m: re.Match[str]) -> str:
+    low, high = m.group(1), m.group(2)
+    return f"{spoken(low)}{f' to {spoken(high)}' if high else ''} times"
+
+
+def _resolution(m: re.Match[str]) -> str:
+    return f"{code(m.group(1))} {m.group(2)}"
+
+
+def _version(m: re.Match[str]) -> str:
+    """``802.11ax`` → eight oh two eleven A X."""
+    return f"{code(m.group(1))} {words.number(m.group(2))} {' '.join(m.group(3).upper())}"
 
 
 def _fraction(m: re.Match[str]) -> str:
@@ -84,7 +147,26 @@ def _cardinal(m: re.Match[str]) -> str:
 
 
 _GLUED = Lazy(r"(?<=[^\W\d_])-?(?=\d)|(?<=\d)(?=[^\W\d_])")
+# A model code: a short letter prefix glued to digits, with a suffix or a hyphenated
+# variant, read in digit groups when a group has three or more digits or a variant follows.
+_MODEL = Lazy(
+    r"(?<![\w.,'-])(?:[A-Z]{1,4}-?|[a-z]|[A-Z][a-z]-)(?=\d)"
+    r"(?=[\w-]*\d{3}|\d+[A-Za-z]*-\d)\d+[A-Za-z]*(?:-\d+[A-Za-z]*)*(?![\w-])(?<![^\d]s)"
+)
 _RULES = (
+    # 401(k), 230(c) → four oh one K
+    (Lazy(r"(?<![\w.,])(\d{2,4})\(([a-z])\)"), lambda m: f"{code(m.group(1))} {m.group(2).upper()}"),
+    # 802.11ax → eight oh two eleven A X
+    (Lazy(r"(?<![\w.,])(\d{3})\.(\d{1,2})([a-z]{1,2})\b"), _version),
+    # 1080p, 720p, 1080i → ten eighty p
+    (Lazy(r"(?<![\w.,])(240|360|480|576|720|1080|1440|2160|4320)([pi])\b"), _resolution),
+    # A321neo, i7-1360P, F-150, RTX4090 → digit groups
+    (_MODEL, _model),
+    # 2-3x, 10x → two to three times; 1920x1080 → by
+    (Lazy(rf"(?<![\w.,])((?:{NUM})(?:\.\d+)?)(?:-((?:{NUM})(?:\.\d+)?))?[x×](?![\w])"), _multiple),
+    (Lazy(r"(?<![\w.,])(\d+) ?[x×] ?(?=\d)"), r"\1 by "),
+    # 3-7-1 → a record or a series, never a range
+    (Lazy(r"(?<![\w.,-])\d{1,2}(?:-\d{1,2}){2,}(?![\w-]|[.,]\d)"), _series),
     # 1990s, '90s, 90's → nineteen nineties, nineties
     (Lazy(r"(?:(?<![\w'])'|(?<![\w.,']))(\d{1,2})?(\d0)'?s\b"), _decade),
     # 21st, 3rd, 100th
