@@ -21,6 +21,7 @@ from . import (
     measures,
     money,
     numbers,
+    places,
     roman,
     symbols,
     telephone,
@@ -33,10 +34,12 @@ __all__ = ["Lexicon", "load_lexicon", "normalize"]
 
 # Each stage takes and returns text; the order matters: specific before general.
 STAGES: tuple[Callable[[str], str], ...] = (
+    places.datelines,
     cleanup.clean,
     electronic.normalize,
     telephone.normalize,
     symbols.idioms,
+    places.normalize,
     abbreviations.normalize,
     money.normalize,
     dates.normalize,

@@ -66,5 +66,5 @@ class Lazy:
             self._rx = re.compile(source, self._flags)
         return self._rx
 
-    def sub(self, repl, text: str) -> str:  # type: ignore[no-untyped-def]
-        return self.rx.sub(repl, text)
+    def sub(self, repl, text: str, count: int = 0) -> str:  # type: ignore[no-untyped-def]
+        return self.rx.sub(repl, text, count=count)
