@@ -22,6 +22,8 @@ _SYMBOL = Lazy(lambda: rf"\s*({alternation(_singles())})\s*")
 _OPEN = Lazy(r"\s*[(]\s*")
 _CLOSE = Lazy(r"\s*[)]\s*")
 _BRACKET = Lazy(r"[\[\]{}]")
+# Angle brackets hugging a capitalised title (Korean and other outlets): <Night Harbour>.
+_TITLE_MARKS = Lazy(r"<(?=[A-Z\"'])([^<>\s](?:[^<>]{0,80}[^<>\s])?)>")
 
 
 @cache
@@ -63,6 +65,8 @@ def normalize(text: str) -> str:
     """Single symbols as words, slashes as "or" between words, parentheses as asides."""
     if not _GATE.rx.search(text):
         return text
+    if "<" in text:
+        text = _TITLE_MARKS.sub(r"\1", text)
     text = _CAPS_AND.sub(_caps_and, text)
     text = _SLASH.sub(lambda m: " or " if m.group(0) == "/" else " ", text)
     text = _SYMBOL.sub(lambda m: f" {_table()[m.group(1)]} ", text)
