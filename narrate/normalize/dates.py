@@ -42,7 +42,8 @@ _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _YEAR = r"(?:1\d{3}|20\d{2})(?!\d)"
 _TH = r"(?:st|nd|rd|th)?"
 _MONTH_DAY = Lazy(
-    lambda: rf"\b({_month_alt()}) ({_DAY}){_TH}(?:-({_DAY}){_TH})?(?![\d:%]|-\d)(?:(,)? ({_YEAR}))?(-(?=(?:{_month_alt()})))?"
+    lambda: rf"\b({_month_alt()}) ({_DAY}){_TH}(?:-({_DAY}){_TH})?(?![\d:%]|-\d)(?:(,)? ({_YEAR}))?"
+    rf"(-(?=(?:{_month_alt()})))?"
 )
 _DAY_MONTH = Lazy(
     lambda: rf"(?<![\w.,-])(?:({_DAY}){_TH}-)?({_DAY}){_TH} (?:of )?({_month_alt()})(?: ({_YEAR}))?"
@@ -66,7 +67,8 @@ def _month_day(m: re.Match[str]) -> str:
     number, _ = _months()[month]
     to = " to " if dash else ""  # Oct. 5-Nov. 7
     if last and int(last) > int(first):
-        return month_day(number, int(first)) + f" to {words.ordinal(int(last))}" + (f", {year}" if year else "") + to
+        days = month_day(number, int(first)) + f" to {words.ordinal(int(last))}"
+        return days + (f", {year}" if year else "") + to
     return month_day(number, int(first), year) + to if not last else m.group(0)
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from . import words
-from ._data import Lazy, alternation, mapping, words
+from ._data import Lazy, alternation, mapping
+from ._data import words as table
 
 _URL = Lazy(r"\b(?:https?://|www\.)[^\s\"'<>()\[\]]*[^\s\"'<>()\[\].,;:!?]")
 _EMAIL = Lazy(r"(?<![\w.+-])([\w.+-]*\w)@((?:[\w-]+\.)+[A-Za-z]{2,})\b")
@@ -21,7 +22,7 @@ _DOMAIN = Lazy(
     lambda: rf"(?<![\w.@/-])((?:[A-Za-z0-9][\w-]*\.)+(?:{alternation(mapping('tlds'))}))(?![\w-]|\.\w)"
     r"(/[^\s\"'<>()\[\]]*[^\s\"'<>()\[\].,;:!?])?"  # a path is not read, as in a URL
 )
-_HANDLE = Lazy(r"(?<![\w@])@([A-Za-z_]\w*)")
+_HANDLE = Lazy(r"(?<![\w@])@([A-Za-z_]\w*)", name="handle")
 _HASHTAG = Lazy(r"(?<![\w#&])#(\w+)")
 _CAMEL = Lazy(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])|_+")
 # text without a match for the gate holds nothing for this class
@@ -47,14 +48,14 @@ def domain(name: str) -> str:
 
 def _url(m: re.Match[str]) -> str:
     host = re.sub(r"^(?:https?://)?", "", m.group(0)).split("/")[0].split(":")[0].split("@")[-1]
-    if host.lower().removeprefix("www.") in words("dropped_links"):
+    if host.lower().removeprefix("www.") in table("dropped_links"):
         return " "
     return domain(host) if "." in host else _label(host)
 
 
 def _domain(m: re.Match[str]) -> str:
     """``example.com/page`` → example dot com; ``pic.twitter.com/Ab3dE9xQ`` → nothing."""
-    if m.group(1).lower() in words("dropped_links"):
+    if m.group(1).lower() in table("dropped_links"):
         return " " if m.group(2) else m.group(0)
     return domain(m.group(1))
 

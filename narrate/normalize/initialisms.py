@@ -7,7 +7,8 @@
 
 Unknown all-caps tokens: spelled when they have no vowel, are at most three letters (unless
 ``data/common_caps.tsv`` knows them as words: MIX, WAR), or start or end with a consonant
-pair no English word starts or ends with; otherwise read as a word. In a shouting all-caps text only listed initialisms are spelled.
+pair no English word starts or ends with; otherwise read as a word. In a shouting all-caps
+text only listed initialisms are spelled.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from ._data import Lazy, mapping, words
 from ._sentence import stop
 
 _DOTTED = Lazy(r"(?<![\w.])((?:[A-Z]\.){2,})(?![\w])")
-_INITIAL = Lazy(r"(?<=[a-z.] )([A-Z])\.(?= (?:[A-Z]\. )*[A-Z][a-z])")  # John F. Kennedy
-_CAPS = Lazy(r"([A-Z][A-Za-z]*[A-Z])(s|'s)?(?![\w'])")
+# John F. Kennedy
+_INITIAL = Lazy(r"(?<=[a-z.] )([A-Z])\.(?= (?:[A-Z]\. )*[A-Z][a-z])", name="middle initial")
+_CAPS = Lazy(r"([A-Z][A-Za-z]*[A-Z])(s|'s)?(?![\w'])", name="capitals")
 _WORDS = Lazy(r"[^\W\d_]{2,}")
 _VOWELS = set("AEIOUY")
 # text without a match for the gate holds nothing for this class

@@ -19,6 +19,14 @@ from ._data import Lazy, alternation, rows, words
 from .numbers import NUM
 
 _SCALE = r"(?: (?:thousand|million|billion|trillion))?"
+
+
+@cache
+def _units() -> dict[str, tuple[str, str, bool]]:
+    """Written unit → (singular, plural, only when glued to the number)."""
+    return {r[0]: (r[1], r[2], len(r) > 3 and r[3] == "glued") for r in rows("units")}
+
+
 # "m" glued to a number is million in news copy ("5m people"), so it needs a space to be metres.
 _UNIT = Lazy(
     lambda: (
@@ -46,18 +54,13 @@ _GLUED_ONLY: dict[str, str] = {
 }
 
 
-@cache
-def _units() -> dict[str, tuple[str, str, bool]]:
-    """Written unit → (singular, plural, only when glued to the number)."""
-    return {r[0]: (r[1], r[2], len(r) > 3 and r[3] == "glued") for r in rows("units")}
-
-
 def _adjective(m: re.Match[str]) -> bool:
     """``a 65W charger``: a determiner before the amount and a noun after it."""
     if not _DETERMINER.rx.search(m.string, max(0, m.start() - 24), m.start()):
         return False
     after = _NEXT_WORD.rx.match(m.string, m.end())
-    return after is not None and after.group(1) not in words("not_nouns") and not after.group(1).endswith("ly")
+    noun = after.group(1) if after else ""
+    return bool(noun) and noun not in words("not_nouns") and not noun.endswith("ly")
 
 
 def _unit(m: re.Match[str]) -> str:

@@ -21,19 +21,6 @@ from ._data import Lazy, alternation, mapping, rows
 from .numbers import NUM, spoken
 
 _AMOUNT = rf"(?:{NUM})(?:\.\d+)?"
-_MONEY = Lazy(
-    lambda: (
-        rf"({alternation(_currencies())}) ?({_AMOUNT})(?:(?:-| to )(?:\1 ?)?({_AMOUNT}))?"
-        rf"(?:(-| ?)({alternation(mapping('money_scales'))})\b)?"
-        rf"(?:/({alternation(_per())})(?![\w/])|-(an?)-({alternation(mapping('rates'))})\b)?"
-        r"(-(?=[^\W\d_]))?"
-    )
-)
-
-
-_ARTICLE = Lazy(r"\b(?:[Aa]n?|[Aa]nother) $")
-# text without a match for the gate holds nothing for this class
-_GATE = Lazy(r"\d")
 
 
 @cache
@@ -47,6 +34,20 @@ def _per() -> dict[str, str]:
     """What follows a slash after an amount: a period ("a month") or any unit ("per liter")."""
     units = {r[0]: f"per {r[1]}" for r in rows("units")}
     return {**units, **mapping("rates")}
+
+_MONEY = Lazy(
+    lambda: (
+        rf"({alternation(_currencies())}) ?({_AMOUNT})(?:(?:-| to )(?:\1 ?)?({_AMOUNT}))?"
+        rf"(?:(-| ?)({alternation(mapping('money_scales'))})\b)?"
+        rf"(?:/({alternation(_per())})(?![\w/])|-(an?)-({alternation(mapping('rates'))})\b)?"
+        r"(-(?=[^\W\d_]))?"
+    )
+)
+
+
+_ARTICLE = Lazy(r"\b(?:[Aa]n?|[Aa]nother) $")
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"\d")
 
 
 def _amount(m: re.Match[str]) -> str:
@@ -66,7 +67,8 @@ def _amount(m: re.Match[str]) -> str:
     unit = "" if _named_after(text, m.end(), one, many) else None
     head = spoken(amount.replace(",", "")) + (f" to {spoken(upper.replace(',', ''))}" if upper else "")
     if scale:
-        said = f"{head} {mapping('money_scales')[scale]} {unit if unit is not None else one if adjective else many}"
+        named = unit if unit is not None else one if adjective else many
+        said = f"{head} {mapping('money_scales')[scale]} {named}"
     elif upper:
         said = f"{head} {unit if unit is not None else many}"
     else:

@@ -56,12 +56,15 @@ def code(digits: str) -> str:
     """Digits of a model number or code, in the groups a narrator says them: ``"787"`` →
     seven eighty-seven, ``"1360"`` → thirteen sixty, ``"401"`` → four oh one."""
     if len(digits) <= 2:
-        return words.number(digits) if digits[0] != "0" or len(digits) == 1 else "oh " + words.digits(digits[1])
+        if digits[0] != "0" or len(digits) == 1:
+            return words.number(digits)
+        return "oh " + words.digits(digits[1])
     if len(digits) == 3:
         head, tail = digits[0], digits[1:]
         if tail == "00":
             return words.cardinal(int(digits))
-        return f"{words.digits(head)} {'oh ' + words.digits(tail[1]) if tail[0] == '0' else words.cardinal(int(tail))}"
+        rest = "oh " + words.digits(tail[1]) if tail[0] == "0" else words.cardinal(int(tail))
+        return f"{words.digits(head)} {rest}"
     if len(digits) == 4 and digits[0] != "0":
         return words.year(int(digits))
     return words.digits(digits)
@@ -146,45 +149,57 @@ def _cardinal(m: re.Match[str]) -> str:
     return _signed(m.group(1), m.group(2))
 
 
-_GLUED = Lazy(r"(?<=[^\W\d_])-?(?=\d)|(?<=\d)(?=[^\W\d_])")
+_GLUED = Lazy(r"(?<=[^\W\d_])-?(?=\d)|(?<=\d)(?=[^\W\d_])", name="letters and digits apart")
 # A model code: a short letter prefix glued to digits, with a suffix or a hyphenated
 # variant, read in digit groups when a group has three or more digits or a variant follows.
 _MODEL = Lazy(
     r"(?<![\w.,'-])(?:[A-Z]{1,4}-?|[a-z]|[A-Z][a-z]-)(?=\d)"
-    r"(?=[\w-]*\d{3}|\d+[A-Za-z]*-\d)\d+[A-Za-z]*(?:-\d+[A-Za-z]*)*(?![\w-])(?<![^\d]s)"
+    r"(?=[\w-]*\d{3}|\d+[A-Za-z]*-\d)\d+[A-Za-z]*(?:-\d+[A-Za-z]*)*(?![\w-])(?<![^\d]s)",
+    name="model code",
 )
 _RULES = (
     # 401(k), 230(c) → four oh one K
-    (Lazy(r"(?<![\w.,])(\d{2,4})\(([a-z])\)"), lambda m: f"{code(m.group(1))} {m.group(2).upper()}"),
+    (
+        Lazy(r"(?<![\w.,])(\d{2,4})\(([a-z])\)", name="code in brackets"),
+        lambda m: f"{code(m.group(1))} {m.group(2).upper()}",
+    ),
     # 802.11ax → eight oh two eleven A X
-    (Lazy(r"(?<![\w.,])(\d{3})\.(\d{1,2})([a-z]{1,2})\b"), _version),
+    (Lazy(r"(?<![\w.,])(\d{3})\.(\d{1,2})([a-z]{1,2})\b", name="standard"), _version),
     # 1080p, 720p, 1080i → ten eighty p
-    (Lazy(r"(?<![\w.,])(240|360|480|576|720|1080|1440|2160|4320)([pi])\b"), _resolution),
+    (Lazy(r"(?<![\w.,])(240|360|480|576|720|1080|1440|2160|4320)([pi])\b", name="resolution"), _resolution),
     # A321neo, i7-1360P, F-150, RTX4090 → digit groups
     (_MODEL, _model),
     # 2-3x, 10x → two to three times; 1920x1080 → by
-    (Lazy(rf"(?<![\w.,])((?:{NUM})(?:\.\d+)?)(?:-((?:{NUM})(?:\.\d+)?))?[x×](?![\w])"), _multiple),
-    (Lazy(r"(?<![\w.,])(\d+) ?[x×] ?(?=\d)"), r"\1 by "),
+    (
+        Lazy(rf"(?<![\w.,])((?:{NUM})(?:\.\d+)?)(?:-((?:{NUM})(?:\.\d+)?))?[x×](?![\w])", name="multiple"),
+        _multiple,
+    ),
+    (Lazy(r"(?<![\w.,])(\d+) ?[x×] ?(?=\d)", name="dimensions"), r"\1 by "),
     # 3-7-1 → a record or a series, never a range
-    (Lazy(r"(?<![\w.,-])\d{1,2}(?:-\d{1,2}){2,}(?![\w-]|[.,]\d)"), _series),
+    (Lazy(r"(?<![\w.,-])\d{1,2}(?:-\d{1,2}){2,}(?![\w-]|[.,]\d)", name="series"), _series),
     # 1990s, '90s, 90's → nineteen nineties, nineties
-    (Lazy(r"(?:(?<![\w'])'|(?<![\w.,']))(\d{1,2})?(\d0)'?s\b"), _decade),
+    (Lazy(r"(?:(?<![\w'])'|(?<![\w.,']))(\d{1,2})?(\d0)'?s\b", name="decade"), _decade),
     # 21st, 3rd, 100th
-    (Lazy(_B + rf"({NUM})(?:st|nd|rd|th)\b"), _ordinal),
+    (Lazy(_B + rf"({NUM})(?:st|nd|rd|th)\b", name="ordinal"), _ordinal),
     # COVID-19, G7, 5G → split from the letters
     (_GLUED, " "),
     # 2 1/2, 1/3, 2023/24
-    (Lazy(_B + r"(?:(\d+) (?:and )?)?(\d+)/(\d+)" + _E), _fraction),
+    (Lazy(_B + r"(?:(\d+) (?:and )?)?(\d+)/(\d+)" + _E, name="fraction"), _fraction),
     # 52%-48% → 52% to 48%
-    (Lazy(r"(?<=\d%) ?- ?(?=\d)"), " to "),
+    (Lazy(r"(?<=\d%) ?- ?(?=\d)", name="percent range"), " to "),
     # 2020-2023, 10-15, 1992-94
-    (Lazy(_B + rf"({NUM})(?:\.\d+)? ?- ?({NUM})" + _E), _range),
+    (Lazy(_B + rf"({NUM})(?:\.\d+)? ?- ?({NUM})" + _E, name="range"), _range),
     # 45%, -3.2 percent
-    (Lazy(r"(?:(?<![\w.,%-])(-))?" + _B + rf"((?:{NUM})(?:\.\d+)?) ?(?:%|per ?cent\b|pc\b)"), _percent),
+    (
+        Lazy(
+            r"(?:(?<![\w.,%-])(-))?" + _B + rf"((?:{NUM})(?:\.\d+)?) ?(?:%|per ?cent\b|pc\b)", name="percent"
+        ),
+        _percent,
+    ),
     # -5, 0.5, .5, 7,000, 2008
-    (Lazy(r"(?:(?<![\w.,-])(-))?" + _B + rf"((?:{NUM})?(?:\.\d+)?)(?<=\d)"), _cardinal),
+    (Lazy(r"(?:(?<![\w.,-])(-))?" + _B + rf"((?:{NUM})?(?:\.\d+)?)(?<=\d)", name="cardinal"), _cardinal),
     # whatever digits are left, e.g. inside "1,2,3"
-    (Lazy(r"\d+"), lambda m: words.number(m.group(0))),
+    (Lazy(r"\d+", name="digits"), lambda m: words.number(m.group(0))),
 )
 
 

@@ -17,21 +17,6 @@ from functools import cache
 
 from ._data import Lazy, alternation, mapping, rows
 
-# A dateline: the all-caps place at the head of a story, then an optional state or country,
-# an optional wire service in brackets, and the dash that opens the story.
-_DATELINE = Lazy(
-    r"^(\s*)([A-Z][A-Z'.-]*[A-Z.](?: [A-Z][A-Z'.-]*[A-Z.]){0,3})"
-    r"(?=(?:, [A-Z][\w.]*(?: [A-Z][\w.]*){0,2})?(?: \([A-Za-z/ ]{2,24}\))? ?(?:[—–]|--| - ))"
-)
-_AFTER_PLACE = r"(?<=[a-z], )"  # "Fresno, " — a capitalised place name and a comma
-_STATE = Lazy(lambda: rf"{_AFTER_PLACE}(?:({alternation(_ap())})|\b({alternation(_postal())})\b(?![\w.'-]))")
-_PARTY = Lazy(
-    lambda: rf"(?: ?\(|(?<=, ))({alternation(mapping('parties'))})-"
-    rf"({alternation(_ap())}|{alternation(_postal())}\b|[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:\)|(?=,))"
-)
-# text without a match for the gate holds nothing for this class
-_GATE = Lazy(r"[A-Z][a-z]*\.|[A-Z]{2}|[A-Z]-")
-
 
 @cache
 def _ap() -> dict[str, str]:
@@ -41,6 +26,23 @@ def _ap() -> dict[str, str]:
 @cache
 def _postal() -> dict[str, str]:
     return {r[2]: r[0] for r in rows("states") if len(r) > 2 and r[2]}
+
+
+# A dateline: the all-caps place at the head of a story, then an optional state or country,
+# an optional wire service in brackets, and the dash that opens the story.
+_DATELINE = Lazy(
+    r"^(\s*)([A-Z][A-Z'.-]*[A-Z.](?: [A-Z][A-Z'.-]*[A-Z.]){0,3})"
+    r"(?=(?:, [A-Z][\w.]*(?: [A-Z][\w.]*){0,2})?(?: \([A-Za-z/ ]{2,24}\))? ?(?:[—–]|--| - ))",
+    name="dateline",
+)
+_AFTER_PLACE = r"(?<=[a-z], )"  # "Fresno, " — a capitalised place name and a comma
+_STATE = Lazy(lambda: rf"{_AFTER_PLACE}(?:({alternation(_ap())})|\b({alternation(_postal())})\b(?![\w.'-]))")
+_PARTY = Lazy(
+    lambda: rf"(?: ?\(|(?<=, ))({alternation(mapping('parties'))})-"
+    rf"({alternation(_ap())}|{alternation(_postal())}\b|[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:\)|(?=,))"
+)
+# text without a match for the gate holds nothing for this class
+_GATE = Lazy(r"[A-Z][a-z]*\.|[A-Z]{2}|[A-Z]-")
 
 
 def _state(written: str) -> str:

@@ -68,7 +68,8 @@ def _ratio(m: re.Match[str]) -> str:
 
 def _dotted(m: re.Match[str]) -> str:
     minute = int(m.group(2))
-    return words.cardinal(int(m.group(1))) + (f" {_minutes(minute)}" if minute else "") + _suffix(m, m.group(3))
+    text = words.cardinal(int(m.group(1))) + (f" {_minutes(minute)}" if minute else "")
+    return text + _suffix(m, m.group(3))
 
 
 def _military(m: re.Match[str]) -> str:
