@@ -41,7 +41,7 @@ def _words(table: str) -> frozenset[str]:
 # Matched as written, or in capitals ("GEN.").
 _TITLES = _words(
     """Mr Mrs Ms Messrs Mmes Dr Drs Prof Profs Gen Gens Sen Sens Rep Reps Gov Govs Lt Col
-    Capt Cmdr Cdr Cmdt Adm Maj Sgt Cpl Pvt Brig Insp Supt Det Atty Amb Hon Rev Fr Pres Sec
+    Capt Cmdr Cdr Cmdt Adm Maj Sgt Cpl Pvt Brig Insp Supt Det Atty Amb Hon Rt Rev Fr Pres Sec
     St Ste Mt Ft Pt vs v e.g i.e cf viz"""
 )
 # Not a boundary before a number: "No. 10", "p. 55", "Sept. 19", "N°. 1026".

@@ -63,10 +63,16 @@ def _adjective(m: re.Match[str]) -> bool:
     return bool(noun) and noun not in words("not_nouns") and not noun.endswith("ly")
 
 
+def _colour_temperature(m: re.Match[str]) -> bool:
+    """6500K is a colour temperature; 4K a resolution, 100K a count, i9-14900K a model."""
+    number, before = m.group(1), m.string[max(0, m.start() - 1) : m.start()]
+    return number.isdigit() and 1000 <= int(number) <= 12000 and before != "-"
+
+
 def _unit(m: re.Match[str]) -> str:
     number, scale, gap, unit = m.groups()
     if gap == "" and unit in _GLUED_ONLY and not scale:
-        if unit == "K" and len(number.lstrip("-")) < 4:
+        if unit == "K" and not _colour_temperature(m):
             return m.group(0)
         return f"{number} {_GLUED_ONLY[unit]}"
     found = _units().get(unit)

@@ -67,6 +67,8 @@ def code(digits: str) -> str:
         return f"{words.digits(head)} {rest}"
     if len(digits) == 4 and digits[0] != "0":
         return words.year(int(digits))
+    if len(digits) == 5 and digits[0] != "0":
+        return f"{words.number(digits[:2])} {code(digits[2:])}"
     return words.digits(digits)
 
 
