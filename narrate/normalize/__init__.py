@@ -27,7 +27,7 @@ from . import (
     telephone,
     times,
 )
-from ._data import TRACE, Lazy, Rewrite
+from ._data import TRACE, TRACING, Lazy, Rewrite
 from .lexicon import Lexicon, load_lexicon
 
 __all__ = ["Lexicon", "Rewrite", "explain", "load_lexicon", "normalize"]
@@ -89,9 +89,11 @@ def explain(text: str, lexicon: Lexicon | None = None) -> list[Rewrite]:
     """
     trace: list[Rewrite] = []
     token = TRACE.set(trace)
+    TRACING[0] += 1
     try:
         normalize(text, lexicon)
     finally:
+        TRACING[0] -= 1
         TRACE.reset(token)
     return trace
 

@@ -59,6 +59,7 @@ class Rewrite(NamedTuple):
 
 # While ``normalize.explain`` runs, every rewrite a rule makes is appended here.
 TRACE: ContextVar[list[Rewrite] | None] = ContextVar("narrate_normalize_trace", default=None)
+TRACING = [0]  # how many explanations are running, in any thread
 
 
 class Lazy:
@@ -86,9 +87,10 @@ class Lazy:
         return self._rx
 
     def sub(self, repl, text: str, count: int = 0) -> str:  # type: ignore[no-untyped-def]
-        trace = TRACE.get()
-        if trace is not None:
-            repl = self._traced(repl, trace)
+        if TRACING[0]:  # a plain list lookup: the context variable is read only while explaining
+            trace = TRACE.get()
+            if trace is not None:
+                repl = self._traced(repl, trace)
         return self.rx.sub(repl, text, count=count)
 
     def rule(self, repl: object) -> str:

@@ -159,7 +159,9 @@ _MODEL = Lazy(
     r"(?=[\w-]*\d{3}|\d+[A-Za-z]*-\d)\d+[A-Za-z]*(?:-\d+[A-Za-z]*)*(?![\w-])(?<![^\d]s)",
     name="model code",
 )
-_RULES = (
+# Codes, standards, resolutions, multiples and series are rare: one search finds whether any is there.
+_TECH_GATE = Lazy(r"\d\(|\d\.\d\d?[a-z]|0[pi]\b|[A-Za-z]-?\d|\d ?[x×]|\d-\d\d?-\d")
+_TECH_RULES = (
     # 401(k), 230(c) → four oh one K
     (
         Lazy(r"(?<![\w.,])(\d{2,4})\(([a-z])\)", name="code in brackets"),
@@ -179,6 +181,8 @@ _RULES = (
     (Lazy(r"(?<![\w.,])(\d+) ?[x×] ?(?=\d)", name="dimensions"), r"\1 by "),
     # 3-7-1 → a record or a series, never a range
     (Lazy(r"(?<![\w.,-])\d{1,2}(?:-\d{1,2}){2,}(?![\w-]|[.,]\d)", name="series"), _series),
+)
+_RULES = (
     # 1990s, '90s, 90's → nineteen nineties, nineties
     (Lazy(r"(?:(?<![\w'])'|(?<![\w.,']))(\d{1,2})?(\d0)'?s\b", name="decade"), _decade),
     # 21st, 3rd, 100th
@@ -209,6 +213,9 @@ def normalize(text: str) -> str:
     """Every class in order, most specific first."""
     if not _GATE.rx.search(text):
         return text
+    if _TECH_GATE.rx.search(text):
+        for pattern, fn in _TECH_RULES:
+            text = pattern.sub(fn, text)
     for pattern, fn in _RULES:
         text = pattern.sub(fn, text)
     return text

@@ -35,14 +35,16 @@ _DATELINE = Lazy(
     r"(?=(?:, [A-Z][\w.]*(?: [A-Z][\w.]*){0,2})?(?: \([A-Za-z/ ]{2,24}\))? ?(?:[—–]|--| - ))",
     name="dateline",
 )
-_AFTER_PLACE = r"(?<=[a-z], )"  # "Fresno, " — a capitalised place name and a comma
-_STATE = Lazy(lambda: rf"{_AFTER_PLACE}(?:({alternation(_ap())})|\b({alternation(_postal())})\b(?![\w.'-]))")
+# After a place name and its comma ("Fresno, "); the comma leads so the search is a quick scan.
+_STATE = Lazy(
+    lambda: rf", (?<=[a-z], )(?:({alternation(_ap())})|\b({alternation(_postal())})\b(?![\w.'-]))",
+    name="state",
+)
+_PARTY_GATE = Lazy(r"\b[DRI]-[A-Z]")
 _PARTY = Lazy(
     lambda: rf"(?: ?\(|(?<=, ))({alternation(mapping('parties'))})-"
     rf"({alternation(_ap())}|{alternation(_postal())}\b|[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:\)|(?=,))"
 )
-# text without a match for the gate holds nothing for this class
-_GATE = Lazy(r"[A-Z][a-z]*\.|[A-Z]{2}|[A-Z]-")
 
 
 def _state(written: str) -> str:
@@ -54,9 +56,9 @@ _CONTINUES = Lazy(r"\s*[,;:()]|\s+[a-z]")
 
 def _place(m: re.Match[str]) -> str:
     """A state's dot ends the sentence unless the sentence goes on ("Tulsa, Okla., and")."""
-    written = m.group(0)
+    written = m.group(0)[2:]
     ends = written.endswith(".") and not _CONTINUES.rx.match(m.string, m.end())
-    return _state(written) + ("." if ends else "")
+    return ", " + _state(written) + ("." if ends else "")
 
 
 def _party(m: re.Match[str]) -> str:
@@ -75,7 +77,6 @@ def datelines(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Party tags, then states after a place name."""
-    if not _GATE.rx.search(text):
-        return text
-    text = _PARTY.sub(_party, text)
-    return _STATE.sub(_place, text)
+    if "-" in text and _PARTY_GATE.rx.search(text):
+        text = _PARTY.sub(_party, text)
+    return _STATE.sub(_place, text) if ", " in text else text
