@@ -47,11 +47,16 @@ _TITLES = _words(
 # Not a boundary before a number: "No. 10", "p. 55", "Sept. 19", "N°. 1026".
 _NUMBER_ABBREVIATIONS = _words(
     """no nos n° nº p pp art arts vol vols fig figs ch chap sec secs para op ed eds ca approx
-    tel ext pt ref jan feb mar apr jun jul aug sep sept oct nov dec"""
+    tel ext pt ref jan feb mar apr jun jul aug sep sept oct nov dec rs"""
 )
 # May end a sentence, but only before a sentence starter: "Apple Inc. Chief Executive …"
 # against "… & Co. It closed yesterday." Initialisms (U.S., a.m.) behave the same way.
 _SUFFIXES = _words("inc co corp ltd llc plc jr bros univ dept assn ave blvd rd hwy est al")
+# US states as AP writes them ("Phoenix, Ariz. (AP)"): like a suffix, matched as written.
+_STATES = _words(
+    """Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Md Mass Mich Minn Miss Mo
+    Mont Neb Nebr Nev Okla Ore Oreg Pa Tenn Tex Vt Va Wash Wis Wisc Wyo"""
+)
 # Names spelt with an exclamation mark: "Yahoo! Finance" is one name, "Yahoo! It" two sentences.
 _EXCLAIMED_NAMES = frozenset({"Yahoo", "Jeopardy"})
 _INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
@@ -147,7 +152,7 @@ def _word_kind(word: str) -> str:
     lower = word.lower()
     if lower in _NUMBER_ABBREVIATIONS:
         return "number"
-    if lower in _SUFFIXES or _INITIALISM.fullmatch(word):
+    if lower in _SUFFIXES or word in _STATES or _INITIALISM.fullmatch(word):
         return "suffix"
     if len(word) == 1 and word.isupper():
         return "initial"

@@ -23,8 +23,10 @@ _SCALE = r"(?: (?:thousand|million|billion|trillion))?"
 
 @cache
 def _units() -> dict[str, tuple[str, str, bool]]:
-    """Written unit → (singular, plural, only when glued to the number)."""
-    return {r[0]: (r[1], r[2], len(r) > 3 and r[3] == "glued") for r in rows("units")}
+    """Written unit → (singular, plural, only when glued to the number); ``cu ft`` is
+    also written ``cu-ft`` ("a 25-cu-ft fridge")."""
+    out = {r[0]: (r[1], r[2], len(r) > 3 and r[3] == "glued") for r in rows("units")}
+    return {**{k.replace(" ", "-"): v for k, v in out.items() if " " in k}, **out}
 
 
 # "m" glued to a number is million in news copy ("5m people"), so it needs a space to be metres.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from . import words
-from ._data import Lazy
+from ._data import Lazy, alternation
 from ._data import words as table
 
 NUM = r"\d{1,3}(?:,\d{3})+(?![\d,]\d)|\d+"
@@ -160,7 +160,13 @@ _MODEL = Lazy(
     name="model code",
 )
 # Codes, standards, resolutions, multiples and series are rare: one search finds whether any is there.
-_TECH_GATE = Lazy(r"\d\(|\d\.\d\d?[a-z]|0[pi]\b|[A-Za-z]-?\d|\d ?[x×]|\d-\d\d?-\d")
+_TECH_GATE = Lazy(
+    lambda: r"\d\(|\d\.\d\d?[a-z]|0[pi]\b|[A-Za-z]-?\d|\d ?[x×]|\d-\d\d?-\d|\d{3}[A-Z]|"
+    rf"\b(?:{alternation(table('model_makers'))}) \d"
+)
+_MAKER = Lazy(
+    lambda: rf"\b({alternation(table('model_makers'))}) (\d{{3,4}})(s?)\b(?![.,]\d)", name="maker's model"
+)
 _TECH_RULES = (
     # 401(k), 230(c) → four oh one K
     (
@@ -173,6 +179,13 @@ _TECH_RULES = (
     (Lazy(r"(?<![\w.,])(240|360|480|576|720|1080|1440|2160|4320)([pi])\b", name="resolution"), _resolution),
     # A321neo, i7-1360P, F-150, RTX4090 → digit groups
     (_MODEL, _model),
+    # 155H, 5800X3D: digits with a capital suffix are a part number
+    (
+        Lazy(r"(?<![\w.,-])(\d{3,5})([A-Z]{1,2}\d?)\b", name="part number"),
+        lambda m: f"{code(m.group(1))} {m.group(2)}",
+    ),
+    # Boeing 737, Porsche 911 → seven thirty-seven, nine eleven
+    (_MAKER, lambda m: f"{m.group(1)} {words.plural(code(m.group(2))) if m.group(3) else code(m.group(2))}"),
     # 2-3x, 10x → two to three times; 1920x1080 → by
     (
         Lazy(rf"(?<![\w.,])((?:{NUM})(?:\.\d+)?)(?:-((?:{NUM})(?:\.\d+)?))?[x×](?![\w])", name="multiple"),
