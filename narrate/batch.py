@@ -15,7 +15,6 @@ import functools
 import glob
 import io
 import json
-import os
 import re
 import threading
 import time
@@ -32,7 +31,7 @@ from narrate.export.formats import format_for
 from narrate.export.staging import Staging, ensure_folder
 from narrate.ingest import HTML_SUFFIXES, MARKDOWN_SUFFIXES, parse_document, read_document
 from narrate.ingest.decode import decode
-from narrate.models import Document
+from narrate.models import Document, Hints
 from narrate.pipeline import narrate_document
 from narrate.script import drop_boilerplate
 
@@ -221,8 +220,7 @@ class BatchOptions:
     keep_boilerplate: bool = False
 
 
-def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: Any,
-                 hints: dict[str, float]) -> Row:
+def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: Any, hints: Hints) -> Row:
     row = Row(item.label, str(item.dest))
     try:
         doc = drop_boilerplate(item.load(), keep=options.keep_boilerplate)
@@ -250,7 +248,7 @@ def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: Bat
     stop = threading.Event()
     lock = threading.Lock()
     synth = synthesizer_for(settings, shared=True)
-    hints: dict[str, float] = {}  # one voice, one codec: the limiter's and codec's share
+    hints = Hints()  # one voice, one codec: the limiter's and codec's share
 
     def work(index: int) -> None:
         if stop.is_set():
@@ -299,8 +297,4 @@ def write_report(report: Report, out_dir: Path, csv_path: Path | None = None) ->
 
 def suffix_for(settings: Settings) -> str:
     return format_for(settings.output.format).suffix
-
-
-def default_jobs() -> int:
-    return os.cpu_count() or 1
 

@@ -72,7 +72,7 @@ def check(script: Script, source_text: str, known: Iterable[str] = (), voice: st
     covered = set(known)
     candidates: dict[str, int] = {}
     findings: list[Finding] = []
-    for utterance in script.utterances:
+    for utterance in script.article:
         line = _line_of(source_text, utterance.span[0])
         for match in _UNREAD.finditer(utterance.spoken):
             findings.append(Finding(line, match.group(0), "left unread by the text front end", ""))

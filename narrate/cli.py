@@ -219,7 +219,7 @@ def script(source: str, raw: bool, explain: bool, keep_boilerplate: bool, encodi
     if explain:
         for text, reason in doc.dropped:
             click.echo(f"# dropped ({reason}): {' '.join(text.split())[:160]}")
-    for utterance in result.utterances:
+    for utterance in result.article:
         if explain:
             click.echo(f"# {utterance.kind}: {utterance.written}")
             for rule, written, said in rewrites(utterance.written, settings, utterance.kind == "title"):
@@ -326,7 +326,7 @@ def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | N
     Settings not given as flags are read from DIR/feed.toml. Each item's GUID comes
     from the article, so re-running after narrating more articles only adds items.
     """
-    from narrate.export.feed import load_channel, publish_feed
+    from narrate.feed import load_channel, publish_feed
 
     try:
         settings = load_channel(folder, **channel)
@@ -420,6 +420,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manife
     skipped, 1 some failed, 2 usage errors.
     """
     from narrate import batch as archive
+    from narrate.config import default_jobs
 
     try:
         settings = build_settings(format=format_, cache=False if no_cache else None, jobs=jobs, **flags)
@@ -427,7 +428,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manife
             raise UsageError("give articles to narrate: INPUT..., --from-list or --manifest")
         items = archive.collect(inputs, out_dir, archive.suffix_for(settings),
                                 from_list=from_list, manifest=manifest)
-        options = archive.BatchOptions(jobs=jobs or archive.default_jobs(), force=force,
+        options = archive.BatchOptions(jobs=jobs or default_jobs(), force=force,
                                        fail_fast=fail_fast, keep_boilerplate=keep_boilerplate)
         report = archive.run_batch(items, settings, out_dir, options, _batch_progress(quiet, len(items)))
         path = archive.write_report(report, out_dir, report_csv)

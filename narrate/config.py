@@ -57,8 +57,19 @@ class Settings:
     max_utterance_chars: int = 300
     lexicons: tuple[Path, ...] = ()  # over the shipped default, later files win
     read_acronym_asides: bool = True  # "Collective Security Treaty Organization (CSTO)": read "(CSTO)"
-    jobs: int | None = None  # None: one worker per core
+    jobs: int | None = None  # None: one worker per core (see resolved())
     cache: bool = True
+
+    def resolved(self, format_name: str) -> Settings:
+        """The settings one narration runs with: the output format it was given (a flag,
+        -o's extension or the profile's) and a worker count that is a number."""
+        jobs = default_jobs() if self.jobs is None else self.jobs
+        return replace(self, jobs=jobs, output=replace(self.output, format=format_name))
+
+
+def default_jobs() -> int:
+    """Workers when none are asked for: one per core. The one place this is decided."""
+    return os.cpu_count() or 1
 
 
 def profile_dirs() -> list[Path]:

@@ -14,10 +14,12 @@ import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from narrate import __version__
 from narrate.config import Settings
+from narrate.export import manifest as manifests
+from narrate.export.manifest import Manifest
+from narrate.models import Levels, Stamps
 
 
 def settings_fingerprint(settings: Settings, keep_boilerplate: bool) -> str:
@@ -29,22 +31,27 @@ def settings_fingerprint(settings: Settings, keep_boilerplate: bool) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def fingerprint(source_sha256: str, settings: Settings, keep_boilerplate: bool) -> str:
-    material = json.dumps([source_sha256, settings_fingerprint(settings, keep_boilerplate)])
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+def stamps(source_sha256: str, settings: Settings, keep_boilerplate: bool) -> Stamps:
+    shaped = settings_fingerprint(settings, keep_boilerplate)
+    material = json.dumps([source_sha256, shaped])
+    return Stamps(hashlib.sha256(material.encode("utf-8")).hexdigest(), shaped)
 
 
-def previous_loudness(dest: Path, settings_stamp: str) -> dict[str, float] | None:
-    """The loudness record of the output at ``dest`` if the same settings made it: an
-    edited article keeps its gain, and so the audio pieces the edit did not touch."""
+def _manifest_of(dest: Path) -> Manifest | None:
     try:
-        manifest = json.loads(dest.with_suffix(".json").read_text(encoding="utf-8"))
-        if manifest.get("settings_fingerprint") != settings_stamp:
-            return None
-        loudness = manifest["loudness"]
-        return {k: float(loudness[k]) for k in ("input_lufs", "gain_db", "integrated_lufs", "true_peak_dbtp")}
-    except (OSError, ValueError, KeyError, TypeError):
+        return manifests.read(dest.with_suffix(".json"))
+    except (OSError, ValueError):
         return None
+
+
+def previous_levels(dest: Path, settings_stamp: str) -> Levels | None:
+    """How the MP3 at ``dest`` was levelled, if the same settings made it: an edited
+    article keeps its gain, and so the audio pieces the edit did not touch."""
+    manifest = _manifest_of(dest)
+    if manifest is None or manifest.settings_fingerprint != settings_stamp or manifest.loudness is None:
+        return None
+    levels = manifest.loudness.levels
+    return levels if levels.true_peak_dbtp is not None else None
 
 
 def _sha256(path: Path) -> str:
@@ -55,17 +62,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def up_to_date(dest: Path, fingerprint: str) -> dict[str, Any] | None:
+def up_to_date(dest: Path, fingerprint: str) -> Manifest | None:
     """The manifest of ``dest`` if it is a complete output made from the same inputs."""
-    try:
-        manifest = json.loads(dest.with_suffix(".json").read_text(encoding="utf-8"))
-        if manifest.get("fingerprint") != fingerprint:
-            return None
-        audio = manifest["audio"]
-        if dest.stat().st_size != audio["bytes"] or _sha256(dest) != audio["sha256"]:
-            return None
-        if not all((dest.parent / name).is_file() for name in manifest.get("files", {}).values()):
-            return None
-        return manifest
-    except (OSError, ValueError, KeyError, TypeError):
+    manifest = _manifest_of(dest)
+    if manifest is None or manifest.fingerprint != fingerprint:
         return None
+    try:
+        if dest.stat().st_size != manifest.audio.bytes or _sha256(dest) != manifest.audio.sha256:
+            return None
+    except OSError:
+        return None
+    if not all((dest.parent / name).is_file() for name in manifest.files.values()):
+        return None
+    return manifest

@@ -1,45 +1,31 @@
 """The library API: ``narrate_file(source, settings, output)`` does the whole job.
 
-ingest → script → synthesis → assembly → export. No click, no printing: progress goes
-through a callback, failures are NarrateErrors. This module stays light: the audio
-stack (narrate.render) is imported only when there is audio to make.
+ingest → script → render (synthesis, assembly, loudness) → export. No click, no
+printing: progress goes through a callback, failures are NarrateErrors. This module
+decides where the output goes and whether it is already up to date, then hands one
+``Target`` to the render step. It stays light: the audio stack (narrate.render) is
+imported only when there is audio to make.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from narrate.config import Settings
 from narrate.errors import InputError
 from narrate.export.formats import FORMATS, Format, format_for
-from narrate.freshness import fingerprint, previous_loudness, settings_fingerprint, up_to_date
+from narrate.export.target import Target
+from narrate.freshness import previous_levels, stamps, up_to_date
 from narrate.ingest import read_document
-from narrate.models import Document, Script
+from narrate.models import Document, Hints, Progress, Result, Script
 from narrate.naming import slugify
 from narrate.script import build_script, drop_boilerplate
 
-Progress = Callable[[str, int, int], None]
 DEFAULT_OUTPUT_DIR = Path("output")
-
-
-@dataclass(frozen=True)
-class Result:
-    audio: Path
-    files: tuple[Path, ...]
-    manifest: Path
-    duration_ms: float
-    utterances: int
-    synthesized: int
-    from_cache: int
-    skipped: bool = False  # already up to date: nothing was made
-    pieces: tuple[int, int] = (0, 0)  # audio pieces (encoded this time, all)
 
 
 def load_document(source: str, keep_boilerplate: bool = False, encoding: str = "utf-8") -> Document:
@@ -49,7 +35,7 @@ def load_document(source: str, keep_boilerplate: bool = False, encoding: str = "
 def script_for(doc: Document, settings: Settings) -> Script:
     script = build_script(doc, settings)
     name = "standard input" if doc.source == "-" else doc.source
-    if not script.utterances:
+    if not script.article:
         raise InputError(f"{name} has nothing to speak after normalisation")
     check_readable(script, settings, name)
     return script
@@ -75,7 +61,7 @@ def check_readable(script: Script, settings: Settings, name: str) -> None:
     voice = settings.voice.voice or "en-us"
     if not _ENGLISH_VOICE.search(voice):
         return
-    for utterance in script.utterances:
+    for utterance in script.article:
         found = _foreign_script(utterance.spoken)
         if found:
             writing = "Chinese, Japanese or Korean" if found == "CJK" else found.title()
@@ -127,37 +113,22 @@ def narrate_document(
     keep_boilerplate: bool = False,
     force: bool = False,
     synthesizer: Any = None,
-    hints: dict[str, float] | None = None,
+    hints: Hints | None = None,
 ) -> Result:
     """Narrate a Document already read (see ``narrate_file``). ``synthesizer`` is a
-    running narrate.synthesis.Synthesizer to share, ``hints`` a loudness record to share
-    (a batch keeps one of each for all its articles)."""
+    running narrate.synthesis.Synthesizer to share, ``hints`` readings to share (a batch
+    keeps one of each for all its articles)."""
     dest, fmt = output_path(doc, settings, output)
-    settings = replace(settings, output=replace(settings.output, format=fmt.name))
-    stamp = fingerprint(doc.source_sha256, settings, keep_boilerplate)
-    if not force and (manifest := up_to_date(dest, stamp)) is not None:
-        files = tuple(dest.parent / n for n in manifest.get("files", {}).values())
+    settings = settings.resolved(fmt.name)
+    stamp = stamps(doc.source_sha256, settings, keep_boilerplate)
+    if not force and (manifest := up_to_date(dest, stamp.inputs)) is not None:
+        files = tuple(dest.parent / n for n in manifest.files.values())
         return Result(dest, (dest, *files, dest.with_suffix(".json")), dest.with_suffix(".json"),
-                      manifest["audio"]["duration_ms"], len(manifest["utterances"]), 0, 0, skipped=True)
-    shaped = settings_fingerprint(settings, keep_boilerplate)
-    previous = None if force else previous_loudness(dest, shaped)
-    from narrate.synthesis import synthesizer_for
+                      manifest.audio.duration_ms, len(manifest.utterances), 0, 0, skipped=True)
+    previous = None if force else previous_levels(dest, stamp.settings)
+    target = Target(dest, fmt, settings, stamp, previous, hints)
+    from narrate.render import Render
 
-    with contextlib.ExitStack() as stack:
-        early = None
-        if synthesizer is None and previous is None:
-            # A new output: the engine workers and the loudness meter start now and load
-            # while the text is prepared. (An edit of an existing one usually needs no
-            # workers at all.)
-            from narrate.render import start_measuring
-
-            synthesizer = stack.enter_context(synthesizer_for(settings))
-            synthesizer.start()
-            early = start_measuring(settings, fmt, synthesizer, hints)
-            if early is not None:
-                stack.enter_context(early)
-        script = script_for(doc, settings)
-        from narrate.render import render
-
-        return render(script, settings, dest, fmt, stamps=(stamp, shaped), synthesizer=synthesizer,
-                      hints=hints, previous=previous, progress=progress, early=early)
+    with Render(target, synthesizer, progress) as render:
+        render.start()  # engines and meter load while the text is prepared
+        return render.finish(script_for(doc, settings))

@@ -2,39 +2,36 @@
 
 The heavy half of the pipeline (worker processes, ffmpeg, pydub), imported only when
 there is audio to make, so commands that don't (``narrate script``, an up-to-date
-re-run) start fast.
+re-run) start fast. ``Render`` owns everything that runs for one narration: the engine
+workers, the early loudness meter and the scratch folder. ``start()`` begins what needs
+no script (for a new output the workers and the meter load while the text is still
+being prepared); ``finish(script)`` makes the files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from narrate import audio
-from narrate.config import Settings
 from narrate.export import loudness as levels
 from narrate.export.encode import ffmpeg
-from narrate.export.formats import Format
-from narrate.export.pieces import EarlyMeasure
+from narrate.export.measuring import EarlyMeasure
 from narrate.export.staging import ensure_folder, refuse_symlink
+from narrate.export.target import Target
 from narrate.export.writer import write_outputs
-from narrate.models import Clip, Script
-from narrate.pipeline import Result
-from narrate.script import spoken_form
+from narrate.models import Clip, Progress, Result, Script, Utterance
 from narrate.synthesis import Synthesizer, synthesizer_for
 
-Progress = Callable[[str, int, int], None]
+LEVELLING_CLIPS = 8  # a recorded disclaimer is levelled to the voice's first clips
 
 
-def _publisher_disclaimer(settings: Settings, voice: list[Clip]) -> Clip:
-    """The publisher's recording, levelled to the loudness of the narrating voice (its
+def _levelled_recording(path: Path, voice: list[Clip]) -> Clip:
+    """A publisher's recording, levelled to the loudness of the narrating voice (its
     first sentences, up to ~20 s)."""
-    path = settings.disclaimer.clip
-    assert path is not None
     rate = voice[0].sample_rate
     clip = audio.load_recording(path, rate)
     sample: list[bytes] = []
@@ -50,87 +47,106 @@ def _publisher_disclaimer(settings: Settings, voice: list[Clip]) -> Clip:
     return Clip(levels.apply(clip.pcm, clip.sample_rate, gain), clip.sample_rate)
 
 
-def start_measuring(settings: Settings, fmt: Format, synth: Synthesizer,
-                    hints: dict[str, float] | None = None, rate: int | None = None) -> EarlyMeasure | None:
+def start_measuring(target: Target, synth: Synthesizer, rate: int | None = None) -> EarlyMeasure | None:
     """For a new MP3: the loudness meter and the round trip's processes, started now
     (they take ~60 ms each to start) at ``rate``, or else the rate the engine's clips
-    usually have; None when neither is known. A context manager; hand it to render()."""
+    usually have; None when neither is known. A context manager."""
     rate = rate or synth.rate_hint
-    if fmt.name != "mp3" or rate is None:
+    if target.fmt.name != "mp3" or rate is None:
         return None
-    out = settings.output
+    out = target.settings.output
     return EarlyMeasure(rate, synth.cache, target_lufs=out.loudness,
-                        out_rate=fmt.rate(out.sample_rate), bitrate=out.bitrate,
-                        round_trip=not (hints and "loss_db" in hints))
+                        out_rate=target.fmt.rate(out.sample_rate), bitrate=out.bitrate,
+                        round_trip=not (target.hints and target.hints.codec))
 
 
-def render(
-    script: Script,
-    settings: Settings,
-    dest: Path,
-    fmt: Format,
-    *,
-    stamps: tuple[str, str],
-    previous: dict[str, float] | None = None,
-    progress: Progress | None = None,
-    synthesizer: Synthesizer | None = None,
-    hints: dict[str, float] | None = None,
-    early: EarlyMeasure | None = None,
-) -> Result:
-    """Narrate ``script`` into ``dest``. ``stamps`` are the fingerprints of the inputs
-    (source and settings) and of the settings alone; ``previous`` the loudness record of
-    the output this one replaces, if the same settings made it; ``early`` the measuring
-    start_measuring() began (used if the clips have the rate it guessed)."""
-    ffmpeg()  # fail before the work if ffmpeg is missing
-    ensure_folder(dest.parent)
-    refuse_symlink(dest)  # before the work, not after it
-    disclaimer = settings.disclaimer
-    spoken_disclaimer = disclaimer.enabled and disclaimer.clip is None
-    texts = [u.spoken for u in script.utterances]
-    if spoken_disclaimer:
-        texts = [spoken_form(disclaimer.text), *texts]
+class Render:
+    """One narration's heavy work: ``with Render(target) as r: r.start(); r.finish(script)``.
 
-    def on_clip(done: int, total: int) -> None:
-        if progress:
-            progress("synthesising", done, total)
+    ``synthesizer``: a running Synthesizer to share (a batch's); otherwise one is made
+    for this narration and stopped with it."""
 
-    jobs = settings.jobs if settings.jobs is not None else (os.cpu_count() or 1)
-    with contextlib.ExitStack() as stack:
-        synth = synthesizer or stack.enter_context(synthesizer_for(settings))
-        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="narrate-"))
-        plan = synth.plan(texts)
+    def __init__(self, target: Target, synthesizer: Synthesizer | None = None,
+                 progress: Progress | None = None) -> None:
+        self.target = target
+        self._synth = synthesizer
+        self._progress = progress
+        self._stack = contextlib.ExitStack()
+        self._early: EarlyMeasure | None = None
+
+    def __enter__(self) -> Render:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _synthesizer(self) -> Synthesizer:
+        if self._synth is None:
+            self._synth = self._stack.enter_context(synthesizer_for(self.target.settings))
+        return self._synth
+
+    def _measure_early(self, rate: int | None = None) -> None:
+        self._early = start_measuring(self.target, self._synthesizer(), rate)
+        if self._early is not None:
+            self._stack.enter_context(self._early)
+
+    def start(self) -> None:
+        """For a new output with engines of its own: start the engine workers and the
+        loudness meter now. (An edit of an existing one usually needs no workers at all,
+        and a shared synthesizer is running already.)"""
+        if self._synth is not None or self.target.previous is not None:
+            return
+        self._synthesizer().start()
+        self._measure_early()
+
+    def finish(self, script: Script) -> Result:
+        """Narrate ``script`` into the target's files."""
+        target = self.target
+        ffmpeg()  # fail before the work if ffmpeg is missing
+        ensure_folder(target.dest.parent)
+        refuse_symlink(target.dest)  # before the work, not after it
+        synth = self._synthesizer()
+        scratch = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="narrate-"))
+        plan = synth.plan([u.spoken for u in script.utterances if u.recording is None])
+
+        def on_clip(done: int, total: int) -> None:
+            if self._progress:
+                self._progress("synthesising", done, total)
+
         # Clips in order, each as soon as it is made: assembly (and, for a new article,
         # measuring its loudness) runs while the engines are still speaking.
-        clips = map(synth.clip, synth.stream(plan, on_clip))
-        opening = next(clips) if spoken_disclaimer else None
-        first = next(clips)
+        voice = map(synth.clip, synth.stream(plan, on_clip))
+        first = next(voice)
         rate = first.sample_rate
-        narration: Iterator[Clip] = itertools.chain([first], clips)
-        if disclaimer.enabled and opening is None:
-            head = list(itertools.islice(narration, 8))
-            opening = _publisher_disclaimer(settings, head)
-            narration = itertools.chain(head, narration)
-        parts: Iterator[tuple[Clip, int]] = zip(
-            narration, (u.pause_after_ms for u in script.utterances), strict=True)
-        if opening is not None:
-            parts = itertools.chain([(opening, settings.pauses.disclaimer)], parts)
-        if early is not None and early.rate != rate:
-            early.close()
-            early = None
-        if early is None and previous is None and 2 * len(plan.missing) > plan.distinct:
-            early = start_measuring(settings, fmt, synth, hints, rate)
-            if early is not None:
-                stack.enter_context(early)
-        timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm", on_part=early)
-        if progress:
-            progress("encoding", 0, 1)
-        written = write_outputs(
-            script, timeline, settings, dest, fmt,
-            engine_identity=synth.identity(), has_disclaimer=disclaimer.enabled,
-            jobs=max(1, jobs), stamps=stamps, previous=previous, cache=synth.cache, hints=hints,
-            early=early,
-        )
-    return Result(
-        written.audio, written.files, written.manifest, timeline.duration_ms, len(script.utterances),
-        synth.stats.synthesized, synth.stats.from_cache, pieces=written.pieces,
-    )
+        if self._early is not None and self._early.rate != rate:
+            self._early.close()
+            self._early = None
+        if self._early is None and target.previous is None and 2 * len(plan.missing) > plan.distinct:
+            self._measure_early(rate)
+        parts = _parts(script.utterances, itertools.chain([first], voice))
+        timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm", on_part=self._early)
+        if self._progress:
+            self._progress("encoding", 0, 1)
+        written = write_outputs(target, script, timeline, engine_identity=synth.identity(),
+                                cache=synth.cache, early=self._early)
+        return Result(written.audio, written.files, written.manifest, timeline.duration_ms,
+                      len(script.article), synth.stats.synthesized, synth.stats.from_cache,
+                      pieces=written.pieces)
+
+
+def _parts(utterances: tuple[Utterance, ...], voice: Iterator[Clip]) -> Iterator[tuple[Clip, int]]:
+    """(clip, pause after it) for every utterance in order: the engine's clips, and a
+    recording where an utterance has one (levelled to the voice's first clips)."""
+    head: list[Clip] = []
+    if any(u.recording is not None for u in utterances):
+        head = list(itertools.islice(voice, LEVELLING_CLIPS))
+        voice = itertools.chain(head, voice)
+    for utterance in utterances:
+        if utterance.recording is not None:
+            yield _levelled_recording(utterance.recording, head), utterance.pause_after_ms
+        else:
+            yield next(voice), utterance.pause_after_ms
+    # Run the synthesis stream to its end: a stream left suspended is closed when it is
+    # collected, and closing it mid-way stops the engine workers (a batch shares them).
+    if next(voice, None) is not None:
+        raise RuntimeError("the engines made more clips than the script has utterances")

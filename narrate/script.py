@@ -1,7 +1,9 @@
 """Document → Script: drop boilerplate, split blocks into sentences, normalise each.
 
 The written text of every utterance is kept with its span in the source, so captions
-show what the reader sees and the manifest can point back at the article.
+show what the reader sees and the manifest can point back at the article. The AI-voice
+disclaimer opens the script as utterance 0 (kind ``disclaimer``), with its pause from
+the profile and the publisher's recording when there is one.
 """
 
 from __future__ import annotations
@@ -100,14 +102,24 @@ def spoken_form(text: str) -> str:
     return normalize(text).strip() or text
 
 
+def disclaimer_utterance(settings: Settings) -> Utterance | None:
+    """The disclaimer as the script's first utterance (None with --no-disclaimer)."""
+    disclaimer = settings.disclaimer
+    if not disclaimer.enabled:
+        return None
+    return Utterance(0, disclaimer.text, spoken_form(disclaimer.text), -1, "disclaimer", (0, 0),
+                     settings.pauses.disclaimer, recording=disclaimer.clip)
+
+
 def build_script(doc: Document, settings: Settings) -> Script:
     pauses = settings.pauses
     lexicon = lexicon_for(settings)
-    utterances: list[Utterance] = []
+    opening = disclaimer_utterance(settings)
+    utterances: list[Utterance] = [opening] if opening else []
     if doc.title and _SPEAKABLE.search(normalize(doc.title, lexicon)):
         spoken = normalize(doc.title, lexicon).strip()
         span = (doc.title_start, doc.title_start + len(doc.title))
-        utterances.append(Utterance(0, doc.title, spoken, -1, "title", span, pauses.heading))
+        utterances.append(Utterance(len(utterances), doc.title, spoken, -1, "title", span, pauses.heading))
     for number, block in enumerate(doc.blocks):
         found = _block_utterances(block, settings, lexicon)
         for n, (written, spoken, span) in enumerate(found):
@@ -119,7 +131,7 @@ def build_script(doc: Document, settings: Settings) -> Script:
             utterances.append(
                 Utterance(len(utterances), written, spoken, number, block.kind, span, pause)
             )
-    if utterances:
+    if len(utterances) > (opening is not None):
         utterances[-1] = replace(utterances[-1], pause_after_ms=END_PAUSE_MS)
     return Script(doc, tuple(utterances))
 

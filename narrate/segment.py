@@ -21,65 +21,27 @@ exceeds ``max_chars``.
 the U.S. Then …"). A missed boundary costs a listener a short pause; a false one
 breaks a name in two. So, as in pysbd, an initialism, "Inc.", "Jr." and the like end a
 sentence only when the next word is one that usually opens a sentence ("The", "He",
-"Then", "However", …), listed in ``_SENTENCE_STARTERS``.
+"Then", "However", …), listed as starters in ``narrate/data/sentence_words.tsv``.
 """
 
 from __future__ import annotations
 
 import re
 
+from narrate.language import sentence_words
+
 DEFAULT_MAX_CHARS = 300
 
 
-def _words(table: str) -> frozenset[str]:
-    return frozenset(table.split())
-
-
-# --- Rules as data -------------------------------------------------------------------
-
-# Never end a sentence: "Gen. Smith", "St. Louis", "vs. Azerbaijan", "e.g. the …".
-# Matched as written, or in capitals ("GEN.").
-_TITLES = _words(
-    """Mr Mrs Ms Messrs Mmes Dr Drs Prof Profs Gen Gens Sen Sens Rep Reps Gov Govs Lt Col
-    Capt Cmdr Cdr Cmdt Adm Maj Sgt Cpl Pvt Brig Insp Supt Det Atty Amb Hon Rt Rev Fr Pres Sec
-    St Ste Mt Ft Pt vs v e.g i.e cf viz"""
-)
-# Not a boundary before a number: "No. 10", "p. 55", "Sept. 19", "N°. 1026".
-_NUMBER_ABBREVIATIONS = _words(
-    """no nos n° nº p pp art arts vol vols fig figs ch chap sec secs para op ed eds ca approx
-    tel ext pt ref jan feb mar apr jun jul aug sep sept oct nov dec rs"""
-)
-# May end a sentence, but only before a sentence starter: "Apple Inc. Chief Executive …"
-# against "… & Co. It closed yesterday." Initialisms (U.S., a.m.) behave the same way.
-_SUFFIXES = _words("inc co corp ltd llc plc jr bros univ dept assn ave blvd rd hwy est al")
-# US states as AP writes them ("Phoenix, Ariz. (AP)"): like a suffix, matched as written.
-_STATES = _words(
-    """Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Md Mass Mich Minn Miss Mo
-    Mont Neb Nebr Nev Okla Ore Oreg Pa Tenn Tex Vt Va Wash Wis Wisc Wyo"""
-)
-# Names spelt with an exclamation mark: "Yahoo! Finance" is one name, "Yahoo! It" two sentences.
-_EXCLAIMED_NAMES = frozenset({"Yahoo", "Jeopardy"})
+# Never end a sentence ("Gen. Smith", "St. Louis", "vs. Azerbaijan", "e.g. the …"),
+# matched as written or in capitals ("GEN."); not a boundary before a number ("No. 10",
+# "Sept. 19"); may end a sentence, but only before a sentence starter ("Apple Inc. Chief
+# Executive …" against "… & Co. It closed yesterday"; initialisms such as U.S. and a.m.
+# behave the same way); names spelt with an exclamation mark ("Yahoo! Finance"); words
+# that usually open a sentence; verbs of a quote's attribution ('"Are these your
+# guarantees?" Beglaryan added.'). All are data: narrate/data/sentence_words.tsv, read
+# through narrate.language (the normaliser reads the same starters).
 _INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
-
-# Capitalised words that usually open a sentence rather than continue a name.
-_SENTENCE_STARTERS = _words(
-    """A An The This That These Those There Then Thus Therefore Hence Still Yet But And Or So
-    Nor He She It They We I You His Her Its Their Our My Your In On At For From With By Of To
-    As After Before When While Where What Which Who Whom Whose Why How If Although Though
-    Because Since Until Unless Despite During However Meanwhile Moreover Furthermore Also
-    Instead Indeed Some Many Most Several Both Each Every All Any Few Other Others Such Only
-    Not Is Are Was Were Has Have Had Does Did Do Would Could Should Might Must Being More
-    Millions Thousands Hundreds Last Next Earlier Later Today Yesterday Tomorrow Now Here
-    Even Just Once According Asked"""
-)
-
-# After '"…!"' or '"…?"', a name and one of these verbs is the quote's attribution:
-# '"Are these your guarantees?" Beglaryan added.'
-_SPEECH_VERBS = _words(
-    """said says asked asks added adds wrote writes told tells replied replies shouted cried
-    exclaimed insisted warned tweeted posted continued explained declared noted recalled urged
-    argued demanded wondered"""
-)
 
 # Which kinds of next word start a new sentence, for each kind of stop.
 _ANY_NEXT = frozenset({"upper", "starter", "digit", "other"})
@@ -147,12 +109,13 @@ def _word_before(text: str, end: int) -> str:
 
 
 def _word_kind(word: str) -> str:
-    if word in _TITLES or (word.isupper() and word.capitalize() in _TITLES):
+    titles = sentence_words("title")
+    if word in titles or (word.isupper() and word.capitalize() in titles):
         return "title"
     lower = word.lower()
-    if lower in _NUMBER_ABBREVIATIONS:
+    if lower in sentence_words("number"):
         return "number"
-    if lower in _SUFFIXES or word in _STATES or _INITIALISM.fullmatch(word):
+    if lower in sentence_words("suffix") or word in sentence_words("state") or _INITIALISM.fullmatch(word):
         return "suffix"
     if len(word) == 1 and word.isupper():
         return "initial"
@@ -163,7 +126,7 @@ def _stop_kind(text: str, match: re.Match[str]) -> str:
     stop = match.group("stop")
     if " " in stop:
         return "spaced_ellipsis" if stop.count(".") == 3 else "ellipsis"
-    if stop == "!" and _word_before(text, match.start()) in _EXCLAIMED_NAMES:
+    if stop == "!" and _word_before(text, match.start()) in sentence_words("exclaimed"):
         return "suffix"
     if "!" in stop or "?" in stop or "‽" in stop:
         return "exclaim"
@@ -183,7 +146,7 @@ def _next_kind(text: str, pos: int, closed: bool) -> str:
         return "lower"
     if ch.isupper() or ch.istitle():
         word = _WORD.match(text, found.start("ch"))
-        return "starter" if word and word.group() in _SENTENCE_STARTERS else "upper"
+        return "starter" if word and word.group() in sentence_words("starter") else "upper"
     return "digit" if ch.isdigit() else "other"
 
 
@@ -192,7 +155,7 @@ def _attributed(text: str, match: re.Match[str], kind: str) -> bool:
     if kind != "exclaim" or not _QUOTES.intersection(match.group("close")):
         return False
     found = _ATTRIBUTION.match(text, match.end(), match.end() + _LOOKAROUND)
-    return found is not None and found.group("verb") in _SPEECH_VERBS
+    return found is not None and found.group("verb") in sentence_words("speech")
 
 
 def _list_items(text: str) -> tuple[list[int], set[int]]:

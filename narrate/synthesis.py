@@ -169,7 +169,11 @@ class Synthesizer:
         leaves the workers to the others."""
         self.engine_name = engine_name
         self.settings = settings
-        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        if jobs is None:
+            from narrate.config import default_jobs
+
+            jobs = default_jobs()
+        self.jobs = jobs
         self._scratch: str | None = None
         if cache is None or cache.root is None:
             self._scratch = tempfile.mkdtemp(prefix="narrate-clips-")
@@ -429,6 +433,5 @@ class Synthesizer:
 
 def synthesizer_for(settings: Settings, shared: bool = False) -> Synthesizer:
     """A Synthesizer for these settings (the clip cache unless --no-cache)."""
-    jobs = settings.jobs if settings.jobs is not None else (os.cpu_count() or 1)
     cache = ClipCache(default_cache_dir() if settings.cache else None)
-    return Synthesizer(settings.engine, settings.voice, jobs=jobs, cache=cache, shared=shared)
+    return Synthesizer(settings.engine, settings.voice, jobs=settings.jobs, cache=cache, shared=shared)

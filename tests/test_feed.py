@@ -16,8 +16,8 @@ import pytest
 
 from audio_tools import duration_ms
 from conftest import run_narrate
+from narrate import feed
 from narrate.errors import ConfigError, InputError, NarrateError, UsageError
-from narrate.export import feed
 
 BASE = "https://example.org/show/"
 NS = {"itunes": feed.ITUNES_NS, "podcast": feed.PODCAST_NS}

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from narrate.errors import InputError
-from narrate.ingest.html import decode_html, parse_html, read_html
+from narrate.ingest.decode import decode_html
+from narrate.ingest.html import parse_html, read_html
 
 DATA = Path(__file__).parent / "data" / "html"
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"

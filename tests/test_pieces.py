@@ -15,8 +15,8 @@ from pydub.silence import detect_leading_silence
 from narrate import audio
 from narrate.cache import ClipCache
 from narrate.engines.base import VoiceSettings, engine_class
+from narrate.export import cutting, lame, measuring, meter, mp3, mp3decode
 from narrate.export import loudness as levels
-from narrate.export import meter, mp3decode, pieces
 from narrate.models import Clip
 from narrate.synthesis import Synthesizer
 
@@ -44,13 +44,13 @@ def timeline_of(clips: list[Clip], path: Path, on_part=None) -> audio.Timeline: 
 def test_pieces_encoded_in_one_run_are_the_bytes_of_pieces_encoded_alone(clips: list[Clip], tmp_path: Path
                                                                           ) -> None:
     timeline = timeline_of(clips, tmp_path / "t.pcm")
-    cut = pieces.cut(timeline, seconds=2)
+    cut = cutting.cut(timeline, seconds=2)
     assert len(cut) >= 3
-    together = pieces._encode(timeline, cut, 4.0, 44100, "96k")
-    alone = [pieces._encode(timeline, [piece], 4.0, 44100, "96k")[0] for piece in cut]
+    together = mp3.encode(timeline, cut, 4.0, 44100, "96k")
+    alone = [mp3.encode(timeline, [piece], 4.0, 44100, "96k")[0] for piece in cut]
     assert [e.mp3 for e in together] == [e.mp3 for e in alone]
     # Pieces apart from each other (an edit) still come back in their own order.
-    odd = pieces._encode(timeline, cut[::2], 4.0, 44100, "96k")
+    odd = mp3.encode(timeline, cut[::2], 4.0, 44100, "96k")
     assert [e.mp3 for e in odd] == [e.mp3 for e in alone[::2]]
 
 
@@ -59,12 +59,12 @@ def test_batches_are_consecutive_and_about_equal_in_length() -> None:
     bounds = [0]
     for seconds in lengths:
         bounds.append(bounds[-1] + int(seconds * 22050))
-    cut = [pieces.Piece(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
-    batches = pieces._batches(list(range(len(cut))), cut, 2)
+    cut = [cutting.Piece(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    batches = mp3.batches(list(range(len(cut))), cut, 2)
     assert [n for batch in batches for n in batch] == list(range(len(cut)))
     sizes = [sum(cut[n].stop - cut[n].start for n in batch) / 22050 for batch in batches]
     assert abs(sizes[0] - sizes[1]) <= max(lengths)
-    assert pieces._batches([3, 4, 9], cut, 5) == [[3], [4], [9]]
+    assert mp3.batches([3, 4, 9], cut, 5) == [[3], [4], [9]]
 
 
 @pytest.fixture(params=["libebur128", "ffmpeg"])
@@ -80,7 +80,7 @@ def meter_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 def test_early_measure_agrees_with_measuring_the_finished_narration(clips: list[Clip], tmp_path: Path,
                                                                    meter_kind: str) -> None:
     cache = ClipCache(tmp_path / "cache")
-    with pieces.EarlyMeasure(clips[0].sample_rate, cache, target_lufs=-16.0, out_rate=44100,
+    with measuring.EarlyMeasure(clips[0].sample_rate, cache, target_lufs=-16.0, out_rate=44100,
                              bitrate="96k") as early:
         timeline = timeline_of(clips, tmp_path / "t.pcm", on_part=early)
         foreseen = early.finish()
@@ -90,27 +90,27 @@ def test_early_measure_agrees_with_measuring_the_finished_narration(clips: list[
     assert levels.integrated(foreseen.blocks) == pytest.approx(levels.integrated(whole), abs=0.01)
     # Its excerpt is the one the finished narration names, and the round trip on it
     # reads what the round trip on the finished narration's excerpt reads.
-    assert foreseen.excerpt == pieces.excerpt(timeline, pieces.EXCERPT_SECONDS)
+    assert foreseen.excerpt == cutting.excerpt(timeline, cutting.EXCERPT_SECONDS)
     excerpt = timeline.read(foreseen.excerpt.start, foreseen.excerpt.stop)
-    trial = pieces.trial_gain(-16.0)
-    assert foreseen.trip == pieces._round_trip(excerpt, timeline.sample_rate, trial, 44100, "96k")
-    assert 0.5 < foreseen.trip["loss_db"] < 5
+    trial = levels.trial_gain(-16.0)
+    assert foreseen.trip == measuring.round_trip(excerpt, timeline.sample_rate, trial, 44100, "96k")
+    assert 0.5 < foreseen.trip.loss_db < 5
     # And its pieces, hashed as they were written, are the finished narration's.
-    cut = pieces.cut(timeline, pieces.PIECE_SECONDS)
-    assert foreseen.pieces == (cut, [pieces._digest(timeline, piece) for piece in cut])
+    cut = cutting.cut(timeline, cutting.PIECE_SECONDS)
+    assert foreseen.pieces == (cut, [cutting.digest(timeline, piece) for piece in cut])
 
 
 def test_early_measure_of_a_single_part_takes_it_whole(clips: list[Clip], tmp_path: Path) -> None:
-    with pieces.EarlyMeasure(clips[1].sample_rate, ClipCache(None), target_lufs=-16.0, out_rate=44100,
+    with measuring.EarlyMeasure(clips[1].sample_rate, ClipCache(None), target_lufs=-16.0, out_rate=44100,
                              bitrate="96k") as early:
         timeline = timeline_of(clips[1:2], tmp_path / "t.pcm", on_part=early)
         foreseen = early.finish()
-    assert foreseen.excerpt == pieces.Piece(0, timeline.frames) == pieces.excerpt(timeline)
+    assert foreseen.excerpt == cutting.Piece(0, timeline.frames) == cutting.excerpt(timeline)
 
 
 def test_early_measure_left_unfinished_stops_its_meter(clips: list[Clip], tmp_path: Path,
                                                        meter_kind: str) -> None:
-    with pytest.raises(RuntimeError), pieces.EarlyMeasure(
+    with pytest.raises(RuntimeError), measuring.EarlyMeasure(
             clips[0].sample_rate, ClipCache(None), target_lufs=-16.0, out_rate=44100, bitrate="96k") as early:
         timeline_of(clips[:3], tmp_path / "t.pcm", on_part=early)
         raise RuntimeError("the run failed")
@@ -144,17 +144,17 @@ def test_trimming_reads_silence_exactly_as_pydub_does(samples: list[int], rate: 
 
 def test_early_measure_without_a_round_trip_only_meters(clips: list[Clip], tmp_path: Path) -> None:
     """In a batch the limiter's and codec's share is measured once: later articles only meter."""
-    with pieces.EarlyMeasure(clips[0].sample_rate, ClipCache(None), target_lufs=-16.0, out_rate=44100,
+    with measuring.EarlyMeasure(clips[0].sample_rate, ClipCache(None), target_lufs=-16.0, out_rate=44100,
                              bitrate="96k", round_trip=False) as early:
         timeline = timeline_of(clips, tmp_path / "t.pcm", on_part=early)
         foreseen = early.finish()
     assert foreseen.trip is None and early._trip is None
-    assert foreseen.excerpt == pieces.excerpt(timeline)
+    assert foreseen.excerpt == cutting.excerpt(timeline)
     assert len(foreseen.blocks) == len(levels.blocks_of(timeline.read(), timeline.sample_rate))
 
 
 def test_round_trip_runs_started_early_and_never_used_are_stopped(meter_kind: str) -> None:
-    runs = pieces._round_trip_runs(22050, 5.0, 44100, "96k")
+    runs = measuring.round_trip_runs(22050, 5.0, 44100, "96k")
     assert runs.stages == (1 if meter_kind == "libebur128" else 2)
     runs.kill()
     assert all(proc.poll() is not None for proc in runs._procs)
@@ -165,15 +165,15 @@ def test_round_trip_in_this_process_reads_what_two_ffmpeg_runs_read(
     """libebur128 and libmpg123 here, or ffmpeg's meter and decoder in a second run: the
     limiter's and codec's share and the true peak come out the same."""
     timeline = timeline_of(clips, tmp_path / "t.pcm")
-    piece = pieces.excerpt(timeline)
+    piece = cutting.excerpt(timeline)
     pcm = timeline.read(piece.start, piece.stop)
-    here = pieces._round_trip(pcm, timeline.sample_rate, 7.0, 44100, "96k")
+    here = measuring.round_trip(pcm, timeline.sample_rate, 7.0, 44100, "96k")
     monkeypatch.setattr(mp3decode, "available", lambda: False)
-    ffmpeg_only = pieces._round_trip(pcm, timeline.sample_rate, 7.0, 44100, "96k")
-    assert 0.5 < here["loss_db"] < 5
-    assert here["loss_db"] == pytest.approx(ffmpeg_only["loss_db"], abs=0.1)
-    assert here["true_peak_db"] == pytest.approx(ffmpeg_only["true_peak_db"], abs=0.3)
-    assert here["true_peak_db"] < -1.0
+    ffmpeg_only = measuring.round_trip(pcm, timeline.sample_rate, 7.0, 44100, "96k")
+    assert 0.5 < here.loss_db < 5
+    assert here.loss_db == pytest.approx(ffmpeg_only.loss_db, abs=0.1)
+    assert here.true_peak_db == pytest.approx(ffmpeg_only.true_peak_db, abs=0.3)
+    assert here.true_peak_db < -1.0
 
 
 def test_measuring_started_at_a_guessed_rate_gives_way_to_the_clips_rate(
@@ -185,24 +185,29 @@ def test_measuring_started_at_a_guessed_rate_gives_way_to_the_clips_rate(
     from narrate.config import Settings
     from narrate.engines.pyttsx3_engine import Pyttsx3Engine
     from narrate.export.formats import format_for
+    from narrate.export.target import Target
+    from narrate.models import Stamps
     from narrate.pipeline import narrate_file
     from narrate.render import start_measuring
     from narrate.synthesis import synthesizer_for
 
+    def target(fmt: str) -> Target:
+        return Target(tmp_path / f"x.{fmt}", format_for(fmt), Settings().resolved(fmt), Stamps("", ""))
+
     with synthesizer_for(Settings()) as synth:
-        early = start_measuring(Settings(), format_for("mp3"), synth)
+        early = start_measuring(target("mp3"), synth)
         assert early is not None and early.rate == 22050
         early.close()
-        assert start_measuring(Settings(), format_for("wav"), synth) is None
+        assert start_measuring(target("wav"), synth) is None
     monkeypatch.setattr(Pyttsx3Engine, "rate_hint", 16000, raising=False)
     finished: list[int] = []
-    real_finish = pieces.EarlyMeasure.finish
+    real_finish = measuring.EarlyMeasure.finish
 
-    def finish(self: pieces.EarlyMeasure) -> pieces.Foreseen:
+    def finish(self: measuring.EarlyMeasure) -> measuring.Foreseen:
         finished.append(self.rate)
         return real_finish(self)
 
-    monkeypatch.setattr(pieces.EarlyMeasure, "finish", finish)
+    monkeypatch.setattr(measuring.EarlyMeasure, "finish", finish)
     src = tmp_path / "a.txt"
     src.write_text("Harbour Reopens\n\n" + " ".join(TEXTS[1:]) + "\n", encoding="utf-8")
     result = narrate_file(str(src), Settings(), tmp_path / "a.mp3")
@@ -220,14 +225,14 @@ def test_lame_low_passes_at_the_narrations_own_band_and_the_sound_stays(
 
     import numpy as np
 
-    assert pieces._lowpass(22050, 44100, "96k") == ["-cutoff", "11025"]
-    assert pieces._lowpass(16000, 44100, "128000") == ["-cutoff", "8000"]
-    assert pieces._lowpass(44100, 44100, "96k") == pieces._lowpass(22050, 44100, "32k") == []
+    assert lame.lowpass(22050, 44100, "96k") == ["-cutoff", "11025"]
+    assert lame.lowpass(16000, 44100, "128000") == ["-cutoff", "8000"]
+    assert lame.lowpass(44100, 44100, "96k") == lame.lowpass(22050, 44100, "32k") == []
     timeline = timeline_of(clips, tmp_path / "t.pcm")
-    whole = [pieces.Piece(0, timeline.frames)]
-    (low,) = pieces._encode(timeline, whole, 4.0, 44100, "96k")
-    monkeypatch.setattr(pieces, "_lowpass", lambda *_: [])
-    (full,) = pieces._encode(timeline, whole, 4.0, 44100, "96k")
+    whole = [cutting.Piece(0, timeline.frames)]
+    (low,) = mp3.encode(timeline, whole, 4.0, 44100, "96k")
+    monkeypatch.setattr(lame, "lowpass", lambda *_: [])
+    (full,) = mp3.encode(timeline, whole, 4.0, 44100, "96k")
     assert low.decoded_frames == full.decoded_frames and low.mp3 != full.mp3
 
     def decoded(mp3: bytes) -> bytes:
@@ -255,7 +260,7 @@ def test_pieces_hashed_as_written_are_the_pieces_cut_from_the_finished_timeline(
     import hashlib
 
     rate = 1000
-    hashes = pieces.PieceHashes(rate, seconds)
+    hashes = cutting.PieceHashes(rate, seconds)
     data, seams = bytearray(), []
     for n, (speech, pause) in enumerate(parts):
         pcm = bytes([n % 251, 7]) * speech + b"\x00\x00" * pause
@@ -264,7 +269,7 @@ def test_pieces_hashed_as_written_are_the_pieces_cut_from_the_finished_timeline(
         data += pcm
     frames = len(data) // 2
     timeline = audio.Timeline(Path("unused"), rate, frames, (), (), tuple(seams[:-1]))
-    expected = pieces.cut(timeline, seconds)
+    expected = cutting.cut(timeline, seconds)
     found, digests = hashes.result()
     assert found == expected
     assert digests == [hashlib.sha256(data[2 * p.start : 2 * p.stop]).hexdigest() for p in expected]

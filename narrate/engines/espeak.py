@@ -4,27 +4,26 @@ The text goes in on stdin wrapped in ``<speak>`` with ``-m`` (SSML mode), every 
 and quote escaped, so an article can never inject markup and the command line stays
 short enough to quote in an error. espeak-ng 1.51 exits 0 without writing anything when
 it meets an option it does not know, so the output is always checked, never trusted.
-
-The second half of this module holds the helpers every program-driven engine shares
-(flite and festival import them): finding the program, running it with a timeout,
-turning its stderr into a one-line error, and reading the WAV it wrote.
+The helpers every program-driven engine shares (finding the program, running it with a
+timeout, reading the WAV it wrote) live in programs.py.
 """
 
 from __future__ import annotations
 
-import difflib
 import html
-import io
 import re
-import shlex
-import shutil
-import subprocess
-import wave
-from pathlib import Path
 from typing import ClassVar
 
 from narrate.engines.base import VoiceInfo, VoiceSettings
-from narrate.errors import DependencyError, EngineError, UsageError
+from narrate.engines.programs import (
+    check_exit,
+    clip_from_wav,
+    require_program,
+    run_program,
+    timeout_for,
+    unknown_voice_message,
+)
+from narrate.errors import UsageError
 from narrate.models import Clip
 
 PROGRAM = "espeak-ng"
@@ -106,82 +105,3 @@ def to_ssml(text: str) -> bytes:
     """``text`` as an SSML document that says exactly what is written, markup included."""
     plain = " ".join(_NOT_XML.sub(" ", text).split())
     return f"<speak>{html.escape(plain, quote=True)}</speak>".encode()
-
-
-# -- shared by the program-driven engines (espeak, flite, festival) -------------------
-def require_program(program: str, package: str) -> str:
-    """The program's path; DependencyError with the apt-get line when it is not installed."""
-    path = shutil.which(program)
-    if path is None:
-        raise DependencyError(f"{program} is missing; install it with: apt-get install {package}")
-    return path
-
-
-def one_line(data: bytes | str, limit: int = 300) -> str:
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    return " ".join(text.split())[:limit] or "no message"
-
-
-def timeout_for(text: str, seconds_per_char: float, base: float = 15.0) -> float:
-    return base + len(text) * seconds_per_char
-
-
-def check_exit(proc: subprocess.CompletedProcess[bytes], command: list[str]) -> None:
-    if proc.returncode != 0:
-        name = Path(command[0]).name
-        raise EngineError(
-            f"{name} failed (exit {proc.returncode}): {one_line(proc.stderr)}"
-            f" [command: {shlex.join(command)}]"
-        )
-
-
-def run_program(
-    command: list[str], *, stdin: bytes | None = None, timeout: float, check: bool = True
-) -> subprocess.CompletedProcess[bytes]:
-    """Run ``command`` (an argument list, never a shell string); stdout and stderr captured.
-
-    A non-zero exit is an EngineError unless ``check`` is false.
-    """
-    name = Path(command[0]).name
-    try:
-        proc = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise EngineError(
-            f"{name} did not finish within {timeout:.0f} s [command: {shlex.join(command)}]"
-        ) from None
-    except OSError as exc:
-        raise DependencyError(f"{name} could not be started: {exc}") from exc
-    if check:
-        check_exit(proc, command)
-    return proc
-
-
-def clip_from_wav(data: bytes, program: str, stderr: bytes = b"", *, text: str | None = None) -> Clip:
-    """Mono 16-bit PCM from a WAV file's bytes (a streamed header's bogus length is fine)."""
-    name = Path(program).name
-    try:
-        with wave.open(io.BytesIO(data)) as wav:
-            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
-            pcm = wav.readframes(wav.getnframes())
-    except (wave.Error, EOFError) as exc:
-        raise EngineError(f"{name} wrote no usable audio ({exc}): {one_line(stderr)}", text=text) from None
-    if channels != 1 or width != 2:
-        raise EngineError(f"{name} wrote {channels}-channel {8 * width}-bit audio", text=text)
-    pcm = pcm[: len(pcm) - len(pcm) % 2]
-    if not pcm:
-        raise EngineError(f"{name} produced no audio: {one_line(stderr)}", text=text)
-    return Clip(pcm=pcm, sample_rate=rate)
-
-
-def unknown_voice_message(engine: str, voice: str, valid: list[str], shown: int = 12) -> str:
-    """Names the valid voices: all of them if few, else the closest to ``voice``."""
-    unique = sorted(set(valid))
-    listed = unique
-    if len(unique) > shown:
-        listed = difflib.get_close_matches(voice, unique, n=shown, cutoff=0.6) or unique[:shown]
-    more = ", …" if len(unique) > len(listed) else ""
-    valid_part = f"valid voices include: {', '.join(listed)}{more} " if listed else ""
-    return (
-        f"unknown voice {voice!r} for engine {engine}; "
-        f"{valid_part}(run 'narrate voices --engine {engine}' to list them)"
-    )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from narrate.engines.base import VoiceInfo, VoiceSettings
-from narrate.engines.espeak import (
+from narrate.engines.programs import (
     clip_from_wav,
     require_program,
     run_program,

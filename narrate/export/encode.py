@@ -127,13 +127,6 @@ def raw_input(rate: int, source: str = "pipe:0") -> list[str]:
     return ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", source]
 
 
-def _codec(fmt: Format, bitrate: str, out_rate: int) -> list[str]:
-    args = ["-ar", str(out_rate), "-ac", "1", *fmt.codec_args]
-    if fmt.uses_bitrate:
-        args += ["-b:a", bitrate]
-    return args
-
-
 def encode_pcm(
     pcm_path: Path, rate: int, dest: Path, fmt: Format, *, bitrate: str, metadata: Path | None = None
 ) -> None:
@@ -141,5 +134,5 @@ def encode_pcm(
     args = raw_input(rate, str(pcm_path))
     if metadata is not None:
         args += ["-f", "ffmetadata", "-i", str(metadata), "-map_metadata", "1", "-map_chapters", "1"]
-    args += ["-map", "0:a", *_codec(fmt, bitrate, rate), "-f", fmt.muxer, str(dest)]
+    args += ["-map", "0:a", *fmt.codec(rate, rate, bitrate), "-f", fmt.muxer, str(dest)]
     run_ffmpeg(args, f"encode {fmt.name}")

@@ -19,6 +19,7 @@ import re
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +28,18 @@ from typing import Protocol
 from narrate.errors import EncodeError
 from narrate.export import meter
 from narrate.export.encode import failure, ffmpeg, ffmpeg_output, raw_input, run_ffmpeg
+from narrate.models import CodecShare, Levels
 
 LIMIT_DBFS = -2.0  # sample ceiling; MP3 overshoot stays under −1 dBTP
 MAX_GAIN_DB = 30.0
 TYPICAL_INPUT_LUFS = -21.0  # espeak-ng; only the first guess for the trial gain
 SILENT = -70.0
 METER = "ebur128=framelog=verbose"
+GAIN_STEP_DB = 0.1  # gains are rounded, so an edit elsewhere leaves other pieces cached
+TRIAL_STEP_DB = 0.5
+RETRIAL_DB = 1.0  # a trial this far from the gain is measured again
+STICKY_DB = 0.25  # an edit moving the input loudness less than this keeps the last gain
+EXPECTED_LOSS_DB = 2.0
 
 
 @dataclass(frozen=True)
@@ -250,3 +257,47 @@ def level(pcm_path: Path, rate: int, gain_db: float, out_path: Path, out_rate: i
         "level the audio",
     )
     return parse_summary(log)
+
+
+# -- the MP3 gain decision ------------------------------------------------------------------
+def trial_gain(target_lufs: float) -> float:
+    """The gain the excerpt's round trip is first measured at: right for a typical voice."""
+    return target_lufs - TYPICAL_INPUT_LUFS + EXPECTED_LOSS_DB
+
+
+def keeps_gain(previous: Levels | None, input_lufs: float) -> bool:
+    """An edit that barely moves the loudness keeps the last gain, so every piece the
+    edit did not touch is still in the cache."""
+    return previous is not None and abs(input_lufs - previous.input_lufs) < STICKY_DB
+
+
+@dataclass(frozen=True)
+class Gain:
+    """The gain an MP3 narration is encoded at, and what the limiter and codec take."""
+
+    gain_db: float
+    loss_db: float
+    true_peak_db: float | None
+    share: CodecShare | None = None  # the round trip it was decided from (None: kept or silent)
+
+
+def mp3_gain(target_lufs: float, input_lufs: float, previous: Levels | None,
+             first: Callable[[], CodecShare], measure: Callable[[float], CodecShare]) -> Gain:
+    """The gain that brings a narration measured at ``input_lufs`` to ``target_lufs``
+    after the limiter and the codec: the last gain when an edit keeps it; otherwise from
+    what the codec takes at a trial gain near the answer (``first()``: the reading at
+    the first trial; ``measure(trial)``: a round trip at another, when that one is far
+    off)."""
+    if previous is not None and keeps_gain(previous, input_lufs):
+        loss = previous.input_lufs + previous.gain_db - previous.integrated_lufs
+        return Gain(previous.gain_db, loss, previous.true_peak_dbtp)
+    if input_lufs <= SILENT:
+        return Gain(0.0, 0.0, None)
+    reading = first()
+    if abs(target_lufs - input_lufs + reading.loss_db - reading.trial_db) > RETRIAL_DB:
+        trial = round((target_lufs - input_lufs + reading.loss_db) / TRIAL_STEP_DB) * TRIAL_STEP_DB
+        reading = measure(trial)
+    gain = min(MAX_GAIN_DB, target_lufs - input_lufs + reading.loss_db)
+    gain = round(gain / GAIN_STEP_DB) * GAIN_STEP_DB
+    peak = round(reading.true_peak_db + min(0.0, gain - reading.trial_db), 2)
+    return Gain(gain, reading.loss_db, peak, reading)

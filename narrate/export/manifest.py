@@ -1,127 +1,248 @@
 """The manifest (``<stem>.json``): what was said, when, by which engine, from which
 source — the record captions, chapters, feeds and up-to-date checks are built from.
-Its schema is documented in README.md ("The manifest")."""
+
+The one home of its schema: typed records with ``to_dict``/``from_dict``, read and
+written here and nowhere else. Its fields are documented in README.md ("The manifest").
+``from_dict`` reads every manifest narrate has written (schema 1, including the forms
+that named the chapters or captions file at the top level).
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from narrate import __version__
-from narrate.audio import Timeline
-from narrate.config import Settings
-from narrate.export.captions import Cue
-from narrate.export.tags import Chapter, Tags
-from narrate.models import Script
+from narrate.models import Levels
 
 SCHEMA = 1
 
 
-def disclosure(engine_identity: str, voice: str | None) -> str:
+class ManifestError(ValueError):
+    """Not a manifest narrate can read (``str(err)`` names the bad or missing field)."""
+
+
+class UnsupportedSchema(ManifestError):
+    """A manifest of a schema this narrate does not read."""
+
+
+def disclosure(engine: str, voice: str | None, version: str = __version__) -> str:
+    """The AI-voice disclosure written into tags and feeds."""
     return (
-        f"This narration uses an AI-generated voice ({engine_identity}, voice "
-        f"{voice or 'default'}), made with narrate {__version__}. Inconsistencies may occur."
+        f"This narration uses an AI-generated voice ({engine}, voice {voice or 'default'}), "
+        f"made with narrate {version}. Inconsistencies may occur."
     )
 
 
-def tags_for(
-    script: Script, settings: Settings, provenance: dict[str, str], chapters: tuple[Chapter, ...] = ()
-) -> Tags:
-    doc = script.document
-    return Tags(
-        title=doc.title or script.utterances[0].written[:120],
-        artist=doc.byline,
-        album=doc.publication,
-        date=doc.date,
-        comment=disclosure(provenance["engine"], settings.voice.voice),
-        provenance=provenance,
-        chapters=chapters,
-        cover=settings.output.cover,
-    )
+@dataclass(frozen=True)
+class SourceRecord:
+    path: str = "-"
+    title: str | None = None
+    author: str | None = None
+    publication: str | None = None
+    date: str | None = None
+    url: str | None = None
+    sha256: str = ""
+    encoding: str = "utf-8"
 
 
-def cues(script: Script, timeline: Timeline, settings: Settings, has_disclaimer: bool) -> list[Cue]:
-    spans = list(timeline.spans)
-    found = []
-    if has_disclaimer:
-        first = spans.pop(0)
-        found.append(Cue(first.start_ms, first.end_ms, settings.disclaimer.text))
-    for utterance, span in zip(script.utterances, spans, strict=True):
-        found.append(Cue(span.start_ms, span.end_ms, utterance.written))
-    return found
+@dataclass(frozen=True)
+class SettingsRecord:
+    profile: str = "default"
+    engine: str = ""
+    engine_identity: str = ""
+    voice: dict[str, Any] = field(default_factory=dict)
+    pauses: dict[str, Any] = field(default_factory=dict)
 
 
-def build(
-    script: Script,
-    timeline: Timeline,
-    settings: Settings,
-    *,
-    engine_identity: str,
-    has_disclaimer: bool,
-    stamps: tuple[str, str],
-    audio: dict[str, Any],
-    files: dict[str, str],
-    loudness: dict[str, Any],
-    chapters: list[dict[str, Any]],
-) -> dict[str, Any]:
-    doc = script.document
-    spans = list(timeline.spans)
-    words = list(timeline.words)
-    disclaimer = None
-    if has_disclaimer:
-        span = spans.pop(0)
-        words.pop(0)
-        clip = settings.disclaimer.clip
-        disclaimer = {
-            "text": settings.disclaimer.text,
-            "clip": str(clip) if clip else None,
-            "start_ms": span.start_ms,
-            "end_ms": span.end_ms,
+@dataclass(frozen=True)
+class DisclaimerRecord:
+    text: str
+    clip: str | None
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class WordRecord:
+    text: str
+    start_ms: int
+    end_ms: int = 0
+
+
+@dataclass(frozen=True)
+class UtteranceRecord:
+    index: int
+    kind: str
+    written: str
+    spoken: str = ""
+    source_span: tuple[int, int] = (0, 0)
+    start_ms: int = 0
+    end_ms: int = 0
+    words: tuple[WordRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class AudioRecord:
+    path: str
+    format: str | None = None
+    mime: str | None = None
+    bitrate: str | None = None
+    sample_rate: int = 0
+    duration_ms: int = 0
+    bytes: int = 0
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class LoudnessRecord:
+    target_lufs: float
+    input_lufs: float
+    gain_db: float
+    integrated_lufs: float
+    true_peak_dbtp: float | None = None  # MP3: true peak of an excerpt after the codec
+    sample_peak_dbfs: float | None = None  # the other formats: sample peak
+
+    @property
+    def levels(self) -> Levels:
+        return Levels(self.input_lufs, self.gain_db, self.integrated_lufs, self.true_peak_dbtp)
+
+
+@dataclass(frozen=True)
+class ChapterRecord:
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    fingerprint: str
+    settings_fingerprint: str
+    source: SourceRecord
+    settings: SettingsRecord
+    disclaimer: DisclaimerRecord | None
+    utterances: tuple[UtteranceRecord, ...]
+    audio: AudioRecord
+    files: dict[str, str] = field(default_factory=dict)  # kind → file name beside the audio
+    loudness: LoudnessRecord | None = None
+    chapters: tuple[ChapterRecord, ...] = ()
+    dropped: tuple[tuple[str, str], ...] = ()  # (text, reason)
+    narrate_version: str = __version__
+    schema: int = SCHEMA
+
+    def disclosure(self) -> str:
+        engine = self.settings.engine_identity or self.settings.engine or "a speech engine"
+        return disclosure(engine, self.settings.voice.get("voice"), self.narrate_version)
+
+    def to_dict(self) -> dict[str, Any]:
+        loudness = None
+        if self.loudness is not None:  # one peak: the true peak (MP3) or the sample peak
+            loudness = asdict(self.loudness)
+            sample_peak = self.loudness.sample_peak_dbfs is not None
+            loudness.pop("true_peak_dbtp" if sample_peak else "sample_peak_dbfs")
+        return {
+            "schema": self.schema,
+            "narrate_version": self.narrate_version,
+            "fingerprint": self.fingerprint,
+            "settings_fingerprint": self.settings_fingerprint,
+            "source": asdict(self.source),
+            "settings": asdict(self.settings),
+            "disclaimer": asdict(self.disclaimer) if self.disclaimer else None,
+            "utterances": [
+                {**asdict(u), "source_span": list(u.source_span)} for u in self.utterances
+            ],
+            "dropped": [{"text": text, "reason": reason} for text, reason in self.dropped],
+            "audio": asdict(self.audio),
+            "files": dict(self.files),
+            "loudness": loudness,
+            "chapters": [asdict(c) for c in self.chapters],
         }
-    return {
-        "schema": SCHEMA,
-        "narrate_version": __version__,
-        "fingerprint": stamps[0],
-        "settings_fingerprint": stamps[1],
-        "source": {
-            "path": doc.source,
-            "title": doc.title,
-            "author": doc.byline,
-            "publication": doc.publication,
-            "date": doc.date,
-            "url": doc.url,
-            "sha256": doc.source_sha256,
-            "encoding": doc.encoding,
-        },
-        "settings": {
-            "profile": settings.profile,
-            "engine": settings.engine,
-            "engine_identity": engine_identity,
-            "voice": asdict(settings.voice),
-            "pauses": asdict(settings.pauses),
-        },
-        "disclaimer": disclaimer,
-        "utterances": [
-            {
-                "index": u.index,
-                "kind": u.kind,
-                "written": u.written,
-                "spoken": u.spoken,
-                "source_span": list(u.span),
-                "start_ms": span.start_ms,
-                "end_ms": span.end_ms,
-                "words": [asdict(w) for w in ws],
-            }
-            for u, span, ws in zip(script.utterances, spans, words, strict=True)
-        ],
-        "dropped": [{"text": text, "reason": reason} for text, reason in doc.dropped],
-        "audio": audio,
-        "files": files,
-        "loudness": loudness,
-        "chapters": chapters,
-    }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, record: object) -> Manifest:
+        """A manifest from its JSON; ManifestError names what is bad or missing."""
+        try:
+            return _from_dict(record)
+        except ManifestError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise ManifestError(f"bad or missing {exc}") from None
 
 
-def dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+def is_manifest(record: object) -> bool:
+    """Whether a JSON value is a narrate manifest at all (and not chapters, a report…)."""
+    return isinstance(record, dict) and {"schema", "narrate_version", "audio"} <= record.keys()
+
+
+def read(path: Path) -> Manifest:
+    """The manifest in ``path``. OSError when it cannot be read; ManifestError when it is
+    not a manifest of a schema this narrate reads."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ManifestError(f"not JSON ({exc})") from None
+    return Manifest.from_dict(record)
+
+
+def _record(cls: type, data: object, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise ManifestError(f"bad or missing {where!r}")
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def _from_dict(record: object) -> Manifest:
+    if not is_manifest(record):
+        raise ManifestError("missing 'schema', 'narrate_version' or 'audio'")
+    assert isinstance(record, dict)
+    if record["schema"] != SCHEMA:
+        raise UnsupportedSchema(f"manifest schema {record['schema']} is not supported "
+                            f"(narrate {__version__} reads schema {SCHEMA})")
+    files = dict(record.get("files") or {})
+    captions = record.get("captions")  # an early form: one caption file named at the top level
+    if isinstance(captions, str):
+        files = {Path(captions).suffix.lstrip("."): captions, **files}
+    chapters = record.get("chapters")
+    if isinstance(chapters, str):  # an early form: the chapters file named at the top level
+        files.setdefault("chapters", chapters)
+        chapters = []
+    disclaimer = record.get("disclaimer")
+    loudness = record.get("loudness")
+    return Manifest(
+        schema=record["schema"],
+        narrate_version=str(record["narrate_version"]),
+        fingerprint=str(record.get("fingerprint", "")),
+        settings_fingerprint=str(record.get("settings_fingerprint", "")),
+        source=_record(SourceRecord, record.get("source", {}), "source"),
+        settings=_record(SettingsRecord, record.get("settings") or {}, "settings"),
+        disclaimer=_record(DisclaimerRecord, disclaimer, "disclaimer") if disclaimer else None,
+        utterances=tuple(_utterance(u) for u in record.get("utterances", [])),
+        audio=_record(AudioRecord, record["audio"], "audio"),
+        files={str(k): str(v) for k, v in files.items()},
+        loudness=_loudness(loudness) if loudness else None,
+        chapters=tuple(_record(ChapterRecord, c, "chapters") for c in chapters or []),
+        dropped=tuple((str(d["text"]), str(d["reason"])) for d in record.get("dropped", [])),
+    )
+
+
+def _utterance(data: object) -> UtteranceRecord:
+    if not isinstance(data, dict):
+        raise ManifestError("bad or missing 'utterances'")
+    words = tuple(_record(WordRecord, w, "words") for w in data.get("words", []))
+    span = data.get("source_span") or (0, 0)
+    base = _record(UtteranceRecord, {k: v for k, v in data.items() if k not in ("words", "source_span")},
+                   "utterances")
+    return UtteranceRecord(base.index, base.kind, base.written, base.spoken, (int(span[0]), int(span[1])),
+                           base.start_ms, base.end_ms, words)
+
+
+def _loudness(data: object) -> LoudnessRecord:
+    found = _record(LoudnessRecord, data, "loudness")
+    numbers = {k: None if v is None else float(v) for k, v in asdict(found).items()}
+    return LoudnessRecord(**numbers)  # type: ignore[arg-type]

@@ -1,34 +1,39 @@
 """The export stage: one timeline → the audio file and everything that ships with it
-(tags, chapters, captions, chapters JSON, manifest), all staged and renamed together."""
+(tags, chapters, captions, chapters JSON, manifest), all staged and renamed together.
+
+The script and the timeline line up one to one (the disclaimer is utterance 0 when
+there is one): every sidecar is built by walking them side by side.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import importlib
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from narrate import __version__
 from narrate.audio import Timeline
 from narrate.cache import ClipCache
-from narrate.config import Settings
 from narrate.errors import OutputError
 from narrate.export import loudness as levels
 from narrate.export import manifest as manifests
 from narrate.export.captions import Cue, to_srt, to_vtt
 from narrate.export.encode import encode_pcm
-from narrate.export.formats import Format
-from narrate.export.pieces import EarlyMeasure, render_mp3, time_map
+from narrate.export.measuring import EarlyMeasure
+from narrate.export.mp3 import Rendered, render_mp3, time_map
 from narrate.export.staging import Staging
 from narrate.export.tags import (
     Chapter,
+    Tags,
     ffmetadata,
     podcast_chapters,
     write_id3,
     write_mp4_cover,
     write_vorbis_chapters,
 )
+from narrate.export.target import Target
 from narrate.models import Script
 
 CAPTION_WRITERS = {"vtt": to_vtt, "srt": to_srt}
@@ -43,54 +48,101 @@ class Written:
     pieces: tuple[int, int] = (1, 1)  # (encoded this time, all)
 
 
-def chapters_for(script: Script, timeline: Timeline, has_disclaimer: bool) -> list[Chapter]:
+def chapters_for(script: Script, timeline: Timeline) -> list[Chapter]:
     """One chapter per heading; before the first heading, the title (or the opening);
     the disclaimer is its own chapter."""
-    spans = list(timeline.spans)
-    end = round(timeline.duration_ms)
     starts: list[tuple[str, int]] = []
-    if has_disclaimer:
-        starts.append(("Disclaimer", spans.pop(0).start_ms))
     title = script.document.title or "Introduction"
-    for n, (utterance, span) in enumerate(zip(script.utterances, spans, strict=True)):
-        if utterance.kind == "heading":
+    opened = False
+    for utterance, span in zip(script.utterances, timeline.spans, strict=True):
+        if utterance.kind == "disclaimer":
+            starts.append(("Disclaimer", span.start_ms))
+        elif utterance.kind == "heading":
             starts.append((utterance.written, span.start_ms))
-        elif n == 0:
+        elif not opened:
             starts.append((title, span.start_ms))
+        opened = opened or utterance.kind != "disclaimer"
     starts[0] = (starts[0][0], 0)  # the first chapter opens the file
-    bounds = [s for _, s in starts[1:]] + [end]
+    bounds = [s for _, s in starts[1:]] + [round(timeline.duration_ms)]
     return [Chapter(name, start, stop) for (name, start), stop in zip(starts, bounds, strict=True)]
 
 
-def word_cues(script: Script, timeline: Timeline, has_disclaimer: bool) -> list[Cue]:
-    words = list(timeline.words)[1:] if has_disclaimer else list(timeline.words)
-    return [Cue(w.start_ms, w.end_ms, w.text) for group in words for w in group]
+def cues(script: Script, timeline: Timeline) -> list[Cue]:
+    """A caption per utterance, as written (the disclaimer's own words included)."""
+    return [Cue(span.start_ms, span.end_ms, u.written)
+            for u, span in zip(script.utterances, timeline.spans, strict=True)]
 
 
-def write_outputs(
-    script: Script,
-    timeline: Timeline,
-    settings: Settings,
-    dest: Path,
-    fmt: Format,
-    *,
-    engine_identity: str,
-    has_disclaimer: bool,
-    stamps: tuple[str, str],
-    cache: ClipCache,
-    previous: dict[str, float] | None = None,
-    hints: dict[str, float] | None = None,
-    jobs: int = 2,
-    early: EarlyMeasure | None = None,
-) -> Written:
-    out = settings.output
+def word_cues(script: Script, timeline: Timeline) -> list[Cue]:
+    """A caption per word of the article (the disclaimer's words are not the article's)."""
+    return [Cue(w.start_ms, w.end_ms, w.text)
+            for u, group in zip(script.utterances, timeline.words, strict=True) if u.kind != "disclaimer"
+            for w in group]
+
+
+def tags_for(script: Script, target: Target, engine_identity: str, chapters: tuple[Chapter, ...]) -> Tags:
+    doc, settings = script.document, target.settings
+    return Tags(
+        title=doc.title or script.article[0].written[:120],
+        artist=doc.byline,
+        album=doc.publication,
+        date=doc.date,
+        comment=manifests.disclosure(engine_identity, settings.voice.voice),
+        provenance={
+            "narrate": __version__,
+            "engine": engine_identity,
+            "voice": settings.voice.voice or "default",
+            "source_sha256": doc.source_sha256,
+        },
+        chapters=chapters,
+        cover=settings.output.cover,
+    )
+
+
+def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_identity: str,
+                 audio: manifests.AudioRecord, files: dict[str, str], loudness: manifests.LoudnessRecord,
+                 chapters: list[Chapter]) -> manifests.Manifest:
+    doc, settings = script.document, target.settings
+    disclaimer = None
+    utterances: list[manifests.UtteranceRecord] = []
+    spoken = zip(script.utterances, timeline.spans, timeline.words, strict=True)
+    for utterance, span, words in spoken:
+        if utterance.kind == "disclaimer":
+            clip = utterance.recording
+            disclaimer = manifests.DisclaimerRecord(utterance.written, str(clip) if clip else None,
+                                                    span.start_ms, span.end_ms)
+            continue
+        utterances.append(manifests.UtteranceRecord(
+            len(utterances), utterance.kind, utterance.written, utterance.spoken, utterance.span,
+            span.start_ms, span.end_ms, tuple(manifests.WordRecord(**asdict(w)) for w in words),
+        ))
+    return manifests.Manifest(
+        fingerprint=target.stamps.inputs,
+        settings_fingerprint=target.stamps.settings,
+        source=manifests.SourceRecord(doc.source, doc.title, doc.byline, doc.publication, doc.date, doc.url,
+                                      doc.source_sha256, doc.encoding),
+        settings=manifests.SettingsRecord(settings.profile, settings.engine, engine_identity,
+                                          asdict(settings.voice), asdict(settings.pauses)),
+        disclaimer=disclaimer,
+        utterances=tuple(utterances),
+        dropped=doc.dropped,
+        audio=audio,
+        files=files,
+        loudness=loudness,
+        chapters=tuple(manifests.ChapterRecord(c.title, c.start_ms, c.end_ms) for c in chapters),
+    )
+
+
+def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_identity: str,
+                  cache: ClipCache, early: EarlyMeasure | None = None) -> Written:
+    dest, fmt, out = target.dest, target.fmt, target.settings.output
     rate = fmt.rate(out.sample_rate)
-    rendered = None
+    rendered: Rendered | None = None
     if fmt.name == "mp3":
         # The tag writer's imports load while the encoders run, not after them.
         threading.Thread(target=importlib.import_module, args=("mutagen.id3",), daemon=True).start()
-        rendered = render_mp3(timeline, cache, target_lufs=out.loudness, out_rate=rate,
-                              bitrate=out.bitrate, jobs=jobs, previous=previous, hints=hints, early=early)
+        rendered = render_mp3(timeline, cache, target_lufs=out.loudness, out_rate=rate, bitrate=out.bitrate,
+                              jobs=target.jobs, previous=target.previous, hints=target.hints, early=early)
         gain, input_lufs, measured = rendered.gain_db, rendered.input_lufs, rendered.output
         timeline = timeline.remapped(time_map(rendered, timeline.sample_rate, rate),
                                      1000 * rendered.decoded_frames / rate)
@@ -99,14 +151,8 @@ def write_outputs(
         input_lufs = before.integrated_lufs
         levelled = timeline.path.with_suffix(".levelled")
         measured = levels.level(timeline.path, timeline.sample_rate, gain, levelled, rate)
-    chapters = chapters_for(script, timeline, has_disclaimer)
-    provenance = {
-        "narrate": __version__,
-        "engine": engine_identity,
-        "voice": settings.voice.voice or "default",
-        "source_sha256": script.document.source_sha256,
-    }
-    tags = manifests.tags_for(script, settings, provenance, tuple(chapters))
+    chapters = chapters_for(script, timeline)
+    tags = tags_for(script, target, engine_identity, tuple(chapters))
     with Staging() as staging:
         audio_tmp = staging.path_for(dest)
         metadata = None
@@ -132,48 +178,41 @@ def write_outputs(
             write_vorbis_chapters(audio_tmp, chapters)
         audio_bytes = audio_tmp.read_bytes()
         sidecars: dict[str, Path] = {}
-        cues = manifests.cues(script, timeline, settings, has_disclaimer)
+        captions = cues(script, timeline)
         for kind in out.captions:
             path = dest.with_suffix(f".{kind}")
-            staging.write_text(path, CAPTION_WRITERS[kind](cues))
+            staging.write_text(path, CAPTION_WRITERS[kind](captions))
             sidecars[kind] = path
         if out.word_timings:
             path = dest.with_name(dest.stem + ".words.vtt")
-            staging.write_text(path, to_vtt(word_cues(script, timeline, has_disclaimer)))
+            staging.write_text(path, to_vtt(word_cues(script, timeline)))
             sidecars["words_vtt"] = path
         chapters_path = dest.with_name(dest.stem + ".chapters.json")
         staging.write_text(chapters_path, podcast_chapters(chapters))
         sidecars["chapters"] = chapters_path
         manifest_path = dest.with_suffix(".json")
-        record = manifests.build(
-            script, timeline, settings,
+        record = manifest_for(
+            script, timeline, target,
             engine_identity=engine_identity,
-            has_disclaimer=has_disclaimer,
-            stamps=stamps,
-            audio={
-                "path": dest.name,
-                "format": fmt.name,
-                "mime": fmt.mime,
-                "bitrate": out.bitrate if fmt.uses_bitrate else None,
-                "sample_rate": rate,
-                "duration_ms": round(timeline.duration_ms),
-                "bytes": len(audio_bytes),
-                "sha256": hashlib.sha256(audio_bytes).hexdigest(),
-            },
+            audio=manifests.AudioRecord(
+                path=dest.name, format=fmt.name, mime=fmt.mime,
+                bitrate=out.bitrate if fmt.uses_bitrate else None, sample_rate=rate,
+                duration_ms=round(timeline.duration_ms), bytes=len(audio_bytes),
+                sha256=hashlib.sha256(audio_bytes).hexdigest(),
+            ),
             files={kind: path.name for kind, path in sidecars.items()},
-            loudness={
-                "target_lufs": out.loudness,
-                "input_lufs": round(input_lufs, 2),
-                "gain_db": round(gain, 2),
-                "integrated_lufs": measured.integrated_lufs,
+            loudness=manifests.LoudnessRecord(
+                target_lufs=out.loudness, input_lufs=round(input_lufs, 2), gain_db=round(gain, 2),
+                integrated_lufs=measured.integrated_lufs,
                 # MP3: true peak of an excerpt after the codec; others: sample peak
-                ("true_peak_dbtp" if rendered is not None else "sample_peak_dbfs"): measured.peak_db,
-            },
-            chapters=[{"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms} for c in chapters],
+                true_peak_dbtp=measured.peak_db if rendered is not None else None,
+                sample_peak_dbfs=None if rendered is not None else measured.peak_db,
+            ),
+            chapters=chapters,
         )
         if metadata is not None:
             staging.forget(metadata)
-        staging.write_text(manifest_path, manifests.dumps(record))
+        staging.write_text(manifest_path, record.dumps())
         staging.commit()
     pieces = (rendered.encoded, len(rendered.chunks)) if rendered is not None else (1, 1)
     return Written(dest, (dest, *sidecars.values(), manifest_path), manifest_path, pieces)

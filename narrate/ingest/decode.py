@@ -1,14 +1,18 @@
-"""Bytes → text, or a clear InputError saying what is wrong with the bytes."""
+"""Bytes → text, or a clear InputError saying what is wrong with the bytes: the one home
+of byte-order marks and charsets, for text files and HTML pages alike."""
 
 from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 from narrate.errors import InputError
 
-_BOMS = (
+BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
@@ -76,13 +80,9 @@ def decode(data: bytes, name: str, encoding: str = "utf-8") -> tuple[str, str]:
     """Like decode_text, and says which encoding was assumed."""
     if not data.strip():
         raise InputError(f"{name} is empty")
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                text, used = data.decode(codec), display_name(codec)
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{name} has a {codec} byte-order mark but is not valid {codec}") from exc
-            break
+    marked = from_bom(data, name)
+    if marked is not None:
+        text, used = marked
     else:
         if looks_binary(data):
             raise InputError(f"{name} looks like a binary file, not text")
@@ -93,6 +93,17 @@ def decode(data: bytes, name: str, encoding: str = "utf-8") -> tuple[str, str]:
     if not text.strip():
         raise InputError(f"{name} holds only whitespace")
     return text, used
+
+
+def from_bom(data: bytes, name: str) -> tuple[str, str] | None:
+    """(text, encoding) when ``data`` starts with a byte-order mark; None when it has none."""
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), display_name(codec)
+            except UnicodeDecodeError:
+                raise InputError(f"{name} has a {codec} byte-order mark but is not valid {codec}") from None
+    return None
 
 
 def _decode_plain(data: bytes, name: str, encoding: str) -> tuple[str, str]:
@@ -110,3 +121,58 @@ def _decode_plain(data: bytes, name: str, encoding: str) -> tuple[str, str]:
             f"{name} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "convert it to UTF-8 first, or pass --encoding auto (or the encoding's name)"
         ) from None
+
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""",
+    re.IGNORECASE,
+)
+# WHATWG: these labels mean windows-1252 in every browser; C1 bytes in a "Latin-1" page are
+# curly quotes and dashes, not control characters.
+_WINDOWS_1252_LABELS = {"iso8859-1", "ascii", "latin-1", "cp819", "iso-ir-100", "l1", "us-ascii"}
+
+
+@dataclass(frozen=True)
+class DecodedHtml:
+    text: str
+    encoding: str  # the encoding assumed, e.g. "utf-8", "windows-1252", "utf-16"
+    origin: str  # how it was found: "byte-order mark", "declared", "utf-8", "detected", "text"
+
+
+# --- HTML pages: bytes → text -------------------------------------------------------------------------
+
+
+def decode_html(data: bytes, name: str) -> DecodedHtml:
+    """Decode a page: BOM, then the page's own declaration, then UTF-8, then detection."""
+    if not data.strip():
+        raise InputError(f"{name} is empty")
+    marked = from_bom(data, name)
+    if marked is not None:
+        return DecodedHtml(*marked, "byte-order mark")
+    if looks_binary(data):
+        raise InputError(f"{name} looks like a binary file, not an HTML page")
+    declared = _declared_codec(data[:4096])
+    if declared:
+        text = try_decode(data, declared)
+        if text is not None:
+            return DecodedHtml(text, legacy_name(declared, data), "declared")
+    text = try_decode(data, "utf-8")
+    if text is not None:
+        return DecodedHtml(text, "utf-8", "utf-8")
+    text, encoding = detect(data, name, "HTML page")
+    return DecodedHtml(text, encoding, "detected")
+
+
+def _declared_codec(head: bytes) -> str | None:
+    match = _META_CHARSET.search(head)
+    if not match:
+        return None
+    label = (match.group(1) or match.group(2)).decode("ascii").lower()
+    try:
+        codec = codecs.lookup(label).name
+    except LookupError:
+        return None
+    if codec in _WINDOWS_1252_LABELS or label in _WINDOWS_1252_LABELS:
+        return "cp1252"
+    # A page that says UTF-16 but has no BOM was (as browsers assume) saved as something else.
+    return None if codec.startswith(("utf-16", "utf-32")) else codec

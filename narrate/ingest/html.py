@@ -1,15 +1,11 @@
 """An HTML page → Document: the article body, title, byline, date, site name and canonical URL.
 
 trafilatura finds the article and drops navigation, ads, captions, comments and related links;
-this module is its only importer. Around it we keep the page safe and readable:
-
-- bytes in any encoding: a byte-order mark, then ``<meta charset>``, then UTF-8, then
-  charset-normalizer's guess; the encoding assumed is returned with the document;
-- nothing is fetched and no entity is expanded: the DOCTYPE (with any internal subset of
-  ``<!ENTITY>`` declarations) is removed before parsing, lxml parses with ``no_network`` and
-  without ``huge_tree``, scripts, styles and frames are dropped before extraction;
-- a page nested deeper than libxml2's limit (255 levels) is rebuilt with its depth capped, so
-  its text is still read, in linear time.
+this module is its only importer. Around it we keep the page safe and readable: its bytes
+are decoded in any encoding (decode.py: a byte-order mark, then ``<meta charset>``, then
+UTF-8, then charset-normalizer's guess; the encoding assumed is returned with the
+document), and its text parsed into a tree with nothing fetched or expanded, at any depth
+(html_tree.py). Metadata comes from JSON-LD, then ``<meta>``/``<link>`` tags.
 
 ``Block.start`` is a best-effort offset into the decoded page: where the block's first words
 (up to the first character HTML may have escaped) occur after the previous block, else the
@@ -18,71 +14,24 @@ previous block's offset.
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from html.parser import HTMLParser as _StdlibParser
+from typing import TYPE_CHECKING
 
-import lxml.html
 import trafilatura
-from lxml import etree
 
 from narrate.errors import InputError
-from narrate.ingest.decode import detect, looks_binary
-from narrate.ingest.decode import display_name as _display
-from narrate.ingest.decode import legacy_name as _legacy_name
-from narrate.ingest.decode import try_decode as _try_decode
+from narrate.ingest.decode import DecodedHtml, decode_html
+from narrate.ingest.html_tree import drop_active_content, safe_tree, unwrap_layout_tables
 from narrate.models import Block, Document
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same two bytes
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""",
-    re.IGNORECASE,
-)
-# WHATWG: these labels mean windows-1252 in every browser; C1 bytes in a "Latin-1" page are
-# curly quotes and dashes, not control characters.
-_WINDOWS_1252_LABELS = {"iso8859-1", "ascii", "latin-1", "cp819", "iso-ir-100", "l1", "us-ascii"}
+if TYPE_CHECKING:  # the trees come from html_tree.py, lxml's home
+    import lxml.html
+    from lxml import etree
 
-# What may come before the DOCTYPE; matched at the start only (one attempt, linear time).
-_PROLOG = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*", re.DOTALL)
-_QUOTED = r""""[^"]*"|'[^']*'"""
-# A DOCTYPE with its internal subset of declarations; quoted strings may hold '>' or ']'.
-_DOCTYPE = re.compile(
-    rf"""<!DOCTYPE(?:[^\[>"']|{_QUOTED})*+(?:\[(?:[^\]"']|{_QUOTED})*+\])?\s*>""", re.IGNORECASE
-)
-_DECLARED_ENTITY = re.compile(r"<!ENTITY\s+%?\s*([\w.:-]+)", re.IGNORECASE)
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-_DROPPED_TAGS = (
-    "style",
-    "noscript",
-    "iframe",
-    "frame",
-    "frameset",
-    "object",
-    "embed",
-    "applet",
-    "template",
-    "svg",
-    "math",
-    "canvas",
-    "audio",
-    "video",
-    "track",
-    "source",
-)
-_TABLE_PARTS = {"table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "colgroup", "col"}
-_LAYOUT_CELL_WORDS = 60
-_MAX_DEPTH = 200  # below libxml2's 255 and well inside Python's recursion limit for trafilatura
 _JSONLD_MAX = 200_000
 _PROSE_WORDS = 6
 _SENTENCE_END = re.compile(r"""[.!?…:;]["'”’»)\]]*\s*$""")
@@ -109,13 +58,6 @@ _ARTICLE_TYPES = {
 
 
 @dataclass(frozen=True)
-class DecodedHtml:
-    text: str
-    encoding: str  # the encoding assumed, e.g. "utf-8", "windows-1252", "utf-16"
-    origin: str  # how it was found: "byte-order mark", "declared", "utf-8", "detected", "text"
-
-
-@dataclass(frozen=True)
 class HtmlArticle:
     document: Document
     encoding: str
@@ -133,207 +75,15 @@ def read_html(data: bytes | str, source: str, digest: str) -> HtmlArticle:
     decoded = decode_html(data, name) if isinstance(data, bytes) else DecodedHtml(data, "utf-8", "text")
     if not decoded.text.strip():
         raise InputError(f"{name} is empty")
-    tree = _parse_tree(_sanitize(decoded.text), name)
+    tree = safe_tree(decoded.text, name)
     meta = _page_metadata(tree)
-    _drop_active_content(tree)
-    _unwrap_layout_tables(tree)
+    drop_active_content(tree)
+    unwrap_layout_tables(tree)
     result = _extract(tree, name)
     doc = _document(result, meta, decoded.text, source, digest)
     if not any(_is_prose(block.text) for block in doc.blocks):
         raise InputError(f"{name}: no article text found in this HTML page")
     return HtmlArticle(doc, decoded.encoding, decoded.origin)
-
-
-# --- bytes → text -------------------------------------------------------------------------
-
-
-def decode_html(data: bytes, name: str) -> DecodedHtml:
-    """Decode a page: BOM, then the page's own declaration, then UTF-8, then detection."""
-    if not data.strip():
-        raise InputError(f"{name} is empty")
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return DecodedHtml(data.decode(codec), _display(codec), "byte-order mark")
-            except UnicodeDecodeError:
-                raise InputError(f"{name} has a {codec} byte-order mark but is not valid {codec}") from None
-    if looks_binary(data):
-        raise InputError(f"{name} looks like a binary file, not an HTML page")
-    declared = _declared_codec(data[:4096])
-    if declared:
-        text = _try_decode(data, declared)
-        if text is not None:
-            return DecodedHtml(text, _legacy_name(declared, data), "declared")
-    text = _try_decode(data, "utf-8")
-    if text is not None:
-        return DecodedHtml(text, "utf-8", "utf-8")
-    text, encoding = detect(data, name, "HTML page")
-    return DecodedHtml(text, encoding, "detected")
-
-
-def _declared_codec(head: bytes) -> str | None:
-    match = _META_CHARSET.search(head)
-    if not match:
-        return None
-    label = (match.group(1) or match.group(2)).decode("ascii").lower()
-    try:
-        codec = codecs.lookup(label).name
-    except LookupError:
-        return None
-    if codec in _WINDOWS_1252_LABELS or label in _WINDOWS_1252_LABELS:
-        return "cp1252"
-    # A page that says UTF-16 but has no BOM was (as browsers assume) saved as something else.
-    return None if codec.startswith(("utf-16", "utf-32")) else codec
-
-
-# --- text → safe tree ---------------------------------------------------------------------
-
-
-def _sanitize(text: str) -> str:
-    """Remove the XML declaration and the DOCTYPE with any ``<!ENTITY>`` declarations in it, and
-    references to the entities it declared (libxml2's HTML parser never expands them, but would
-    leave the subset's tail and the references as text); drop characters lxml refuses.
-    Declarations elsewhere in the page are bogus comments to the parser and vanish with them."""
-    prolog = _PROLOG.match(text)
-    at = prolog.end() if prolog else 0
-    doctype = _DOCTYPE.match(text, at)
-    if doctype:
-        declared = set(_DECLARED_ENTITY.findall(doctype.group(0)))
-        text = text[doctype.end() :]
-        if declared:
-            names = "|".join(map(re.escape, declared))
-            text = re.sub(rf"&%?(?:{names});", "", text)
-    else:
-        text = text[at:]
-    return _CONTROLS.sub("", text)
-
-
-def _parse_tree(text: str, name: str) -> lxml.html.HtmlElement:
-    parser = lxml.html.HTMLParser(
-        remove_comments=True,
-        remove_pis=True,
-        no_network=True,
-        huge_tree=False,
-        collect_ids=False,
-        default_doctype=False,
-    )
-    try:
-        tree = lxml.html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError):
-        tree = None
-    if tree is None or any("Excessive depth" in e.message for e in parser.error_log):
-        tree = _capped_tree(text)
-    if tree is None or not len(tree):
-        raise InputError(f"{name}: no article text found in this HTML page")
-    return tree
-
-
-_VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "param",
-    "source",
-    "track",
-    "wbr",
-}
-
-
-_TEXT_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd"}
-
-
-class _CappedBuilder(_StdlibParser):
-    """Builds an lxml tree from any HTML without ever nesting deeper than ``_MAX_DEPTH``:
-    elements below that depth are flattened into their deepest kept ancestor."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = lxml.html.Element("html")
-        self.stack = [self.root]
-        self.hidden: list[str] = []  # tags opened below the cap, not built
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("html", "body", "head"):
-            return
-        if len(self.stack) >= _MAX_DEPTH:
-            if tag in _TEXT_BLOCKS:  # a paragraph or heading at the cap replaces its container
-                self.stack.pop()  # there, so the text of each stays its own block
-            elif tag not in _VOID:
-                self.hidden.append(tag)
-                return
-            else:
-                return
-        clean = {k: v or "" for k, v in attrs if re.fullmatch(r"[A-Za-z_][\w.:-]*", k)}
-        element = etree.SubElement(
-            self.stack[-1], tag if re.fullmatch(r"[a-z][\w-]*", tag) else "span", clean
-        )
-        if tag not in _VOID:
-            self.stack.append(element)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.hidden:
-            while self.hidden and self.hidden.pop() != tag:
-                pass
-            return
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        parent = self.stack[-1]
-        if len(parent):
-            parent[-1].tail = (parent[-1].tail or "") + data
-        else:
-            parent.text = (parent.text or "") + data
-
-
-def _capped_tree(text: str) -> lxml.html.HtmlElement:
-    builder = _CappedBuilder()
-    builder.feed(text)
-    builder.close()
-    html = lxml.html.Element("html")
-    head, body = etree.SubElement(html, "head"), etree.SubElement(html, "body")
-    for child in list(builder.root):
-        (head if child.tag in ("title", "meta", "link") else body).append(child)
-    body.text = builder.root.text
-    return html
-
-
-def _drop_active_content(tree: lxml.html.HtmlElement) -> None:
-    """Scripts (except JSON-LD metadata, already read), styles, frames and embeds are never text."""
-    for script in list(tree.iter("script")):
-        if (script.get("type") or "").strip().lower() != "application/ld+json":
-            script.drop_tree()  # keeps the text that follows it
-    etree.strip_elements(tree, *_DROPPED_TAGS, with_tail=False)
-
-
-def _unwrap_layout_tables(tree: lxml.html.HtmlElement) -> None:
-    """Old pages lay out the whole page in tables; such a table holds prose, not data, so it
-    becomes plain divs for the extractor (data tables stay tables and are not read)."""
-    for table in tree.xpath("//table"):
-        cells = table.xpath("./tr/td | ./*/tr/td | ./tr/th | ./*/tr/th")
-        if any(_is_layout_cell(cell) for cell in cells):
-            for element in [table, *table.xpath("./* | ./*/* | ./*/*/*")]:
-                if element.tag in _TABLE_PARTS:
-                    element.tag = "div"
-                    element.attrib.clear()
-
-
-def _is_layout_cell(cell: lxml.html.HtmlElement) -> bool:
-    if cell.xpath("./table | ./p | ./div | ./h1 | ./h2 | ./h3 | ./ul | ./ol | ./blockquote"):
-        return True
-    return len(cell.text_content().split()) >= _LAYOUT_CELL_WORDS
-
-
-# --- metadata -----------------------------------------------------------------------------
 
 
 def _page_metadata(tree: lxml.html.HtmlElement) -> dict[str, str]:

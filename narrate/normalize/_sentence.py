@@ -8,7 +8,9 @@ False
 
 from __future__ import annotations
 
-from ._data import Lazy, words
+from narrate.language import sentence_words
+
+from ._data import Lazy
 
 _END = Lazy(r"""[\s"')]*$""")
 _NEXT_WORD = Lazy(r"""\s*["']?\s*([^\W\d_]+)""")
@@ -19,7 +21,7 @@ def ends_sentence(text: str, end: int) -> bool:
     if _END.rx.match(text, end):
         return True
     m = _NEXT_WORD.rx.match(text, end)
-    return m is not None and m.group(1) in words("sentence_starters")
+    return m is not None and m.group(1) in sentence_words("starter")
 
 
 def stop(text: str, end: int) -> str:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from narrate.engines.base import VoiceSettings
-from narrate.engines.espeak import EspeakEngine, run_program, to_ssml
+from narrate.engines.espeak import EspeakEngine, to_ssml
+from narrate.engines.programs import run_program
 from narrate.errors import EngineError, UsageError
 from narrate.models import Clip
 
