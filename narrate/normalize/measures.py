@@ -16,6 +16,7 @@ import re
 from functools import cache
 
 from ._data import Lazy, alternation, rows, words
+from ._sentence import stop
 from .numbers import NUM
 
 _SCALE = r"(?: (?:thousand|million|billion|trillion))?"
@@ -24,9 +25,18 @@ _SCALE = r"(?: (?:thousand|million|billion|trillion))?"
 @cache
 def _units() -> dict[str, tuple[str, str, bool]]:
     """Written unit → (singular, plural, only when glued to the number); ``cu ft`` is
-    also written ``cu-ft`` ("a 25-cu-ft fridge")."""
-    out = {r[0]: (r[1], r[2], len(r) > 3 and r[3] == "glued") for r in rows("units")}
+    also written ``cu-ft`` ("a 25-cu-ft fridge"). The first row for a unit wins."""
+    out: dict[str, tuple[str, str, bool]] = {}
+    for r in rows("units"):
+        out.setdefault(r[0], (r[1], r[2], len(r) > 3 and r[3] == "glued"))
     return {**{k.replace(" ", "-"): v for k, v in out.items() if " " in k}, **out}
+
+
+@cache
+def _glued() -> dict[str, tuple[str, str]]:
+    """Units that mean something else against the number: "3nm" is a chip's nanometers,
+    "12 nm" a sea distance in nautical miles."""
+    return {r[0]: (r[1], r[2]) for r in rows("units") if len(r) > 3 and r[3] == "glued"}
 
 
 # "m" glued to a number is million in news copy ("5m people"), so it needs a space to be metres.
@@ -81,9 +91,12 @@ def _unit(m: re.Match[str]) -> str:
     if found is None or (found[2] and (gap or scale)):
         return m.group(0)  # "5 C": a glued-only unit with a space is not a unit
     one, many, _ = found
+    if gap == "" and unit in _glued():
+        one, many = _glued()[unit]
+    dot = stop(m.string, m.end()) if unit.endswith(".") else ""  # "4.5 cu. ft." ends a sentence
     if "-" in gap or _adjective(m):
-        return f"{number}{scale}-{one.replace(' ', '-')}"
-    return f"{number}{scale} {one if number in ('1', '-1') and not scale else many}"
+        return f"{number}{scale}-{one.replace(' ', '-')}{dot}"
+    return f"{number}{scale} {one if number in ('1', '-1') and not scale else many}{dot}"
 
 
 _FEET_INCHES = Lazy(r"(?<![\w.,])(\d+) ?(?:ft|feet|foot|') ?(\d+) ?(?:in|inches|\")(?![\w\"])")

@@ -37,7 +37,9 @@ def _per() -> dict[str, str]:
 
 _MONEY = Lazy(
     lambda: (
-        rf"({alternation(_currencies())}) ?({_AMOUNT})(?:(?:-| to )(?:\1 ?)?({_AMOUNT}))?"
+        rf"({alternation(_currencies())}) ?({_AMOUNT})"
+        rf"(?: ?({alternation(mapping('money_scales'))})(?=(?:-| to )(?:\1 ?)?\d))?"  # €80m-€100m
+        rf"(?:(?:-| to )(?:\1 ?)?({_AMOUNT}))?"
         rf"(?:(-| ?)({alternation(mapping('money_scales'))})\b)?"
         rf"(?:/({alternation(_per())})(?![\w/])|-(an?)-({alternation(mapping('rates'))})\b)?"
         r"(-(?=[^\W\d_]))?"
@@ -51,7 +53,7 @@ _GATE = Lazy(r"\d")
 
 
 def _amount(m: re.Match[str]) -> str:
-    symbol, amount, upper, joint, scale, per, article, period, hyphen = m.groups()
+    symbol, amount, low_scale, upper, joint, scale, per, article, period, hyphen = m.groups()
     text = m.string
     if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_$"):
         return m.group(0)
@@ -65,7 +67,8 @@ def _amount(m: re.Match[str]) -> str:
         or _ARTICLE.rx.search(text, max(0, m.start() - 9), m.start()) is not None
     )
     unit = "" if _named_after(text, m.end(), one, many) else None
-    head = spoken(amount.replace(",", "")) + (f" to {spoken(upper.replace(',', ''))}" if upper else "")
+    low = f" {mapping('money_scales')[low_scale]}" if low_scale else ""
+    head = spoken(amount.replace(",", "")) + low + (f" to {spoken(upper.replace(',', ''))}" if upper else "")
     if scale:
         named = unit if unit is not None else one if adjective else many
         said = f"{head} {mapping('money_scales')[scale]} {named}"
