@@ -46,7 +46,7 @@ _MONTH_DAY = Lazy(
     rf"(-(?=(?:{_month_alt()})))?"
 )
 _DAY_MONTH = Lazy(
-    lambda: rf"(?<![\w.,-])(?:({_DAY}){_TH}-)?({_DAY}){_TH} (?:of )?({_month_alt()})(?: ({_YEAR}))?"
+    lambda: rf"(?<![\w.,-])({_DAY}){_TH}(?:-({_DAY}){_TH})? (?:of )?({_month_alt()})(?: ({_YEAR}))?"
 )
 _ISO = Lazy(rf"(?<![\w.-])({_YEAR})-(1[0-2]|0[1-9])-({_DAY})(?![\w-])")
 _NUMERIC = Lazy(rf"(?<![\w./])({_DAY})/({_DAY})/({_YEAR}|\d\d)(?![\w/])")
@@ -75,7 +75,9 @@ def _month_day(m: re.Match[str]) -> str:
 def _day_month(m: re.Match[str]) -> str:
     """``1 March`` → the first of March; ``18-20 November`` → the eighteenth to the twentieth of November."""
     first, day, month, year = m.groups()
-    if first and int(first) >= int(day):
+    if day is None:
+        first, day = None, first
+    elif int(first) >= int(day):
         return m.group(0)
     _, name = _months()[month]
     year = f" {year}" if year else ""

@@ -41,6 +41,8 @@ _STATE = Lazy(
     name="state",
 )
 _PARTY_GATE = Lazy(r"\b[DRI]-[A-Z]")
+# A state can only follow ", " as two capitals or a short capitalised word with a dot.
+_STATE_GATE = Lazy(r", [A-Z](?:[A-Z]\b|[A-Za-z.]{1,4}\.)")
 _PARTY = Lazy(
     lambda: rf"(?: ?\(|(?<=, ))({alternation(mapping('parties'))})-"
     rf"({alternation(_ap())}|{alternation(_postal())}\b|[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:\)|(?=,))"
@@ -79,4 +81,4 @@ def normalize(text: str) -> str:
     """Party tags, then states after a place name."""
     if "-" in text and _PARTY_GATE.rx.search(text):
         text = _PARTY.sub(_party, text)
-    return _STATE.sub(_place, text) if ", " in text else text
+    return _STATE.sub(_place, text) if _STATE_GATE.rx.search(text) else text

@@ -26,6 +26,7 @@ _MILITARY = Lazy(
     r"(?<![\w.:,])([01]\d|2[0-3])([0-5]\d) ?(?=(?:GMT|UTC|BST|CET|CEST|EST|EDT|CST|CDT|MST|MDT|PST|PDT|"
     r"IST|JST|AEST|AEDT|ET|PT|Zulu|Z|hrs|hours|local time)\b)(?:hrs\b)?"
 )
+_FOUR_DIGITS = Lazy(r"\d\d\d\d ?[A-Zhl]")
 # A ratio: "16:9", "50:50", "3:2" — not a clock time (one-digit minutes, or hours past 24).
 _RATIO = Lazy(r"(?<![\w.:,])(\d{1,3}):(\d{1,3})(?![\d:])")
 # text without a match for the gate holds nothing for this class
@@ -89,5 +90,6 @@ def normalize(text: str) -> str:
         text = _CLOCK.sub(_clock, text)
     if "." in text:
         text = _DOTTED.sub(_dotted, text)
-    text = _MILITARY.sub(_military, text)
+    if _FOUR_DIGITS.rx.search(text):
+        text = _MILITARY.sub(_military, text)
     return _HOUR.sub(_hour, text)
