@@ -74,16 +74,15 @@ def _month_day(m: re.Match[str]) -> str:
 
 def _day_month(m: re.Match[str]) -> str:
     """``1 March`` → the first of March; ``18-20 November`` → the eighteenth to the twentieth of November."""
-    first, day, month, year = m.groups()
-    if day is None:
-        first, day = None, first
-    elif int(first) >= int(day):
+    first, last, month, year = m.groups()
+    if last is not None and int(first) >= int(last):
         return m.group(0)
     _, name = _months()[month]
     year = f" {year}" if year else ""
     the = "" if m.string.endswith(("the ", "The "), 0, m.start()) else "the "
-    head = f"{the}{words.ordinal(int(first))} to the " if first else the
-    return f"{head}{words.ordinal(int(day))} of {name}{year}"
+    if last is None:
+        return f"{the}{words.ordinal(int(first))} of {name}{year}"
+    return f"{the}{words.ordinal(int(first))} to the {words.ordinal(int(last))} of {name}{year}"
 
 
 def _iso(m: re.Match[str]) -> str:
