@@ -1,4 +1,6 @@
-"""The command line: a thin shell over the library. The only module that imports click.
+"""The command line: a thin shell over the library. With cli_shared.py (options and
+the error boundary every command shares) and cli_archive.py (batch and feed), the only
+modules that import click.
 
 Every command parses options, builds a Settings value, calls one library function and
 turns a NarrateError into one line on stderr and an exit code (1 for failures, 2 for
@@ -9,8 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,21 @@ from typing import Any
 import click
 
 from narrate import __version__
-from narrate.errors import NarrateError, UsageError
+from narrate.cli_archive import batch, feed
+from narrate.cli_shared import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    _caption_kinds,
+    _fail,
+    _minutes,
+    _progress,
+    build_settings,
+    text_options,
+    voice_options,
+)
+from narrate.errors import NarrateError
 
 DEFAULT_COMMAND = "speak"
-EXIT_INTERRUPTED = 130
-EXIT_INTERNAL = 70
 
 
 class DefaultGroup(click.Group):
@@ -32,76 +42,6 @@ class DefaultGroup(click.Group):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = [DEFAULT_COMMAND, *args]
         return super().parse_args(ctx, args)
-
-
-def _fail(err: NarrateError) -> None:
-    click.echo(f"narrate: error: {err}", err=True)
-    sys.exit(err.exit_code)
-
-
-def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
-    if quiet or not sys.stderr.isatty():
-        return None
-
-    def show(stage: str, done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        bar = "#" * filled + "-" * (width - filled)
-        click.echo(f"\r{stage:<13} [{bar}] {done}/{total}", err=True, nl=False)
-        if stage != "synthesising" or done == total:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
-
-    return show
-
-
-def _caption_kinds(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    kinds = tuple(dict.fromkeys(k.strip().lower() for k in value.split(",") if k.strip()))
-    unknown = [k for k in kinds if k not in ("vtt", "srt")]
-    if unknown or not kinds:
-        raise click.BadParameter(f"{value!r}: choose vtt, srt or vtt,srt")
-    return kinds
-
-
-def _minutes(ms: float) -> str:
-    seconds = round(ms / 1000)
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--profile", default="default", show_default=True, metavar="NAME|PATH",
-                     help="Voice profile: a name from voices/ or a .toml file."),
-        click.option("--engine", metavar="NAME", help="Speech engine (see 'narrate engines')."),
-        click.option("--voice", metavar="ID", help="Voice id or name (see 'narrate voices')."),
-        click.option("--rate", type=click.IntRange(80, 500), metavar="WPM",
-                     help="Speaking rate in words per minute [profile: 175]."),
-        click.option("--pitch", type=click.IntRange(0, 100), help="Pitch, 0-100."),
-        click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume, 0.0-1.0."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def text_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--lexicon", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
-                     help="Pronunciation lexicon (.tsv or .toml), over the profile's; repeatable."),
-        click.option("--skip-acronym-asides", is_flag=True,
-                     help='Don\'t read "(CSTO)" after "Collective Security Treaty Organization".'),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def build_settings(**flags: Any) -> Any:
-    from narrate.config import load_profile, override
-
-    profile = flags.pop("profile")
-    return override(load_profile(profile), **flags)
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -293,50 +233,6 @@ def voices(engine: str | None, profile: str, language: str | None) -> None:
 
 
 @cli.command()
-@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--base-url", metavar="URL",
-              help="Where DIR is published, e.g. https://example.org/podcast/ [feed.toml: base_url].")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Feed file to write. Default: DIR/feed.xml")
-@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the N newest articles.")
-@click.option("--title", metavar="TEXT", help="Show title [feed.toml: title].")
-@click.option("--description", metavar="TEXT", help="Show description [feed.toml: description].")
-@click.option("--author", metavar="NAME", help="Show author [feed.toml: author].")
-@click.option("--email", metavar="ADDRESS",
-              help="Owner e-mail, which directories use to verify you [feed.toml: email].")
-@click.option("--image", metavar="URL",
-              help="Artwork, .jpg or .png, 1400-3000 px square: a URL or a path under the base URL "
-                   "[feed.toml: image].")
-@click.option("--link", metavar="URL", help="The show's web page (default: the base URL) [feed.toml: link].")
-@click.option("--language", metavar="CODE",
-              help="Language, e.g. en or en-GB (default en) [feed.toml: language].")
-@click.option("--category", metavar="NAME",
-              help='Apple Podcasts category, e.g. "News/Daily News" (default News) [feed.toml: category].')
-@click.option("--explicit/--not-explicit", default=None,
-              help="Mark the show explicit (default: not) [feed.toml: explicit].")
-def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | None, **channel: Any) -> None:
-    """Build a podcast feed from the narrations under DIR.
-
-    \b
-      narrate feed output/ --base-url https://example.org/news/ \\
-          --title "The Daily, read aloud" --description "..." --image cover.jpg
-
-    One item per narrated article (its manifest), newest first: the audio as the
-    enclosure, the captions as podcast:transcript, the chapters as podcast:chapters.
-    Settings not given as flags are read from DIR/feed.toml. Each item's GUID comes
-    from the article, so re-running after narrating more articles only adds items.
-    """
-    from narrate.feed import load_channel, publish_feed
-
-    try:
-        settings = load_channel(folder, **channel)
-        result = publish_feed(folder, output or folder / "feed.xml", settings, base_url=base_url, limit=limit)
-    except NarrateError as err:
-        _fail(err)
-    click.echo(f"{result.path}  ({result.episodes} episode{'' if result.episodes == 1 else 's'})")
-
-
-@cli.command()
 def engines() -> None:
     """List the speech engines: name, whether it can run here (or why not), version."""
     from narrate.engines.base import VoiceSettings, engine_class, engine_names
@@ -383,102 +279,16 @@ def cache_clear() -> None:
     click.echo(f"{root}  removed {removed} entries")
 
 
-@cli.command()
-@click.argument("inputs", nargs=-1, metavar="INPUT...")
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              metavar="DIR", help="Folder for the audio (mirrors the input folders) and report.json.")
-@click.option("--from-list", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="A file with one input (file, folder or glob) per line.")
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.jsonl",
-              help="JSON Lines: one article per line with id and text, html or path "
-                   "(plus title, author, date, url, publication).")
-@voice_options
-@text_options
-@click.option("--format", "format_", metavar="FMT", help="mp3 (default), m4a, ogg, opus, wav or flac.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), metavar="N",
-              help="Articles and engine workers at once (default: one per core).")
-@click.option("-f", "--force", is_flag=True, help="Re-make outputs that are up to date.")
-@click.option("--fail-fast", is_flag=True, help="Stop at the first article that fails.")
-@click.option("--report-csv", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Also write the report as CSV.")
-@click.option("--keep-boilerplate", is_flag=True, help="Read scraped boilerplate too.")
-@click.option("--no-cache", is_flag=True, help="Don't use the sentence cache.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress; only the summary.")
-def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manifest: Path | None,
-          format_: str | None, jobs: int | None, force: bool, fail_fast: bool, report_csv: Path | None,
-          keep_boilerplate: bool, no_cache: bool, quiet: bool, **flags: Any) -> None:
-    """Narrate many articles into DIR: files, folders (.txt .md .html, recursively),
-    globs, a list file or a JSON Lines manifest.
-
-    \b
-      narrate batch archive/ -o audio/
-      narrate batch 'feeds/**/*.html' --from-list extra.txt -o audio/ --jobs 2
-      narrate batch --manifest articles.jsonl -o audio/ --report-csv audio/report.csv
-
-    Re-running skips every article whose audio is up to date, so a killed run simply
-    continues. A failing article never stops the others. Exit status: 0 all done or
-    skipped, 1 some failed, 2 usage errors.
-    """
-    from narrate import batch as archive
-    from narrate.config import default_jobs
-
-    try:
-        settings = build_settings(format=format_, cache=False if no_cache else None, jobs=jobs, **flags)
-        if not inputs and from_list is None and manifest is None:
-            raise UsageError("give articles to narrate: INPUT..., --from-list or --manifest")
-        items = archive.collect(inputs, out_dir, archive.suffix_for(settings),
-                                from_list=from_list, manifest=manifest)
-        options = archive.BatchOptions(jobs=jobs or default_jobs(), force=force,
-                                       fail_fast=fail_fast, keep_boilerplate=keep_boilerplate)
-        report = archive.run_batch(items, settings, out_dir, options, _batch_progress(quiet, len(items)))
-        path = archive.write_report(report, out_dir, report_csv)
-    except NarrateError as err:
-        _fail(err)
-    click.echo(_batch_table(report), err=True)
-    click.echo(f"report: {path}", err=True)
-    sys.exit(1 if report.count("failed") else 0)
-
-
-def _batch_progress(quiet: bool, total: int) -> Callable[[Any, Any], None] | None:
-    if quiet:
-        return None
-    tty = sys.stderr.isatty()
-    started = time.monotonic()
-
-    def show(row: Any, report: Any) -> None:
-        finished = sum(1 for r in report.rows if r.status != "pending")
-        if not tty:
-            length = _minutes(row.duration_s * 1000)
-            detail = row.error if row.status == "failed" else f"{row.output} ({length})"
-            click.echo(f"[{finished}/{total}] {row.status:<7} {row.source}: {detail}", err=True)
-            return
-        elapsed = time.monotonic() - started
-        eta = elapsed / finished * (total - finished) if finished else 0
-        width = 24
-        bar = "#" * (width * finished // total) + "-" * (width - width * finished // total)
-        click.echo(f"\r[{bar}] {finished}/{total} articles · {report.audio_hours:.2f} h audio · "
-                   f"{report.count('failed')} failed · ETA {_minutes(eta * 1000)}  ", err=True, nl=False)
-        if finished == total:
-            click.echo(err=True)
-
-    return show
-
-
-def _batch_table(report: Any) -> str:
-    rows = [("done", report.count("done")), ("skipped (up to date)", report.count("skipped")),
-            ("failed", report.count("failed"))]
-    if report.count("not run"):
-        rows.append(("not run (--fail-fast)", report.count("not run")))
-    rows += [("hours of audio", f"{report.audio_hours:.2f}"), ("wall time", f"{report.wall_s:.1f} s")]
-    return "\n".join(f"{name:<22} {value}" for name, value in rows)
-
-
 def _forget_the_interrupt() -> None:
     """CPython remembers a KeyboardInterrupt that ended a string ``exec`` (dataclasses
     build their methods with one, so a Ctrl-C while a module is imported can land there)
     and, under ``python -m``, kills itself with SIGINT at exit although the interrupt was
     handled: exit status -2, not 130. A string exec that completes clears the flag."""
     exec("", {})
+
+
+cli.add_command(feed)
+cli.add_command(batch)
 
 
 def main() -> None:

@@ -126,7 +126,7 @@ def narrate_document(
         return Result(dest, (dest, *files, dest.with_suffix(".json")), dest.with_suffix(".json"),
                       manifest.audio.duration_ms, len(manifest.utterances), 0, 0, skipped=True)
     previous = None if force else previous_levels(dest, stamp.settings)
-    target = Target(dest, fmt, settings, stamp, previous, hints)
+    target = Target(dest, settings, stamp, previous, hints)
     from narrate.render import Render
 
     with Render(target, synthesizer, progress) as render:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from narrate import segment
-from narrate.config import Settings
+from narrate.config import Pauses, Settings
 from narrate.ingest.text import take_title
 from narrate.models import Block, Document, Script, Utterance
 from narrate.normalize import Rewrite, explain, normalize
@@ -108,7 +108,18 @@ def disclaimer_utterance(settings: Settings) -> Utterance | None:
     if not disclaimer.enabled:
         return None
     return Utterance(0, disclaimer.text, spoken_form(disclaimer.text), -1, "disclaimer", (0, 0),
-                     settings.pauses.disclaimer, recording=disclaimer.clip)
+                     pause_after("disclaimer", True, settings.pauses), recording=disclaimer.clip)
+
+
+def pause_after(kind: str, last_in_block: bool, pauses: Pauses) -> int:
+    """The silence after an utterance: the profile's pause for its kind (a heading or
+    title, the end of a paragraph, a sentence inside one, the disclaimer). The script's
+    last utterance gets END_PAUSE_MS instead."""
+    if kind == "disclaimer":
+        return pauses.disclaimer
+    if kind in ("heading", "title"):
+        return pauses.heading
+    return pauses.paragraph if last_in_block else pauses.sentence
 
 
 def build_script(doc: Document, settings: Settings) -> Script:
@@ -119,15 +130,12 @@ def build_script(doc: Document, settings: Settings) -> Script:
     if doc.title and _SPEAKABLE.search(normalize(doc.title, lexicon)):
         spoken = normalize(doc.title, lexicon).strip()
         span = (doc.title_start, doc.title_start + len(doc.title))
-        utterances.append(Utterance(len(utterances), doc.title, spoken, -1, "title", span, pauses.heading))
+        pause = pause_after("title", True, pauses)
+        utterances.append(Utterance(len(utterances), doc.title, spoken, -1, "title", span, pause))
     for number, block in enumerate(doc.blocks):
         found = _block_utterances(block, settings, lexicon)
         for n, (written, spoken, span) in enumerate(found):
-            last = n == len(found) - 1
-            if block.kind == "heading":
-                pause = pauses.heading
-            else:
-                pause = pauses.paragraph if last else pauses.sentence
+            pause = pause_after(block.kind, n == len(found) - 1, pauses)
             utterances.append(
                 Utterance(len(utterances), written, spoken, number, block.kind, span, pause)
             )

@@ -8,14 +8,13 @@ and the main process never holds more than one clip. Every clip is checked — p
 non-empty, a duration plausible for its text at the set rate — and re-made if not; a
 sentence that still fails stops the run with an error that names it. Nothing is ever
 silently dropped. Without a cache (``--no-cache``) a temporary one lives for the run.
+This is the main side; workers.py is what runs in each worker.
 """
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures as cf
 import contextlib
-import importlib
 import multiprocessing
 import os
 import shutil
@@ -28,9 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from narrate import workers
 from narrate.cache import ClipCache, clip_key, default_cache_dir
 from narrate.engines.base import Engine, VoiceSettings, engine_class
-from narrate.errors import EngineError, NarrateError, OutputError
+from narrate.errors import EngineError, NarrateError
 from narrate.models import Clip
 
 if TYPE_CHECKING:  # the workers import this module: they need no settings machinery
@@ -72,61 +72,6 @@ def plausible(text: str, duration_ms: float, rate_wpm: int) -> bool:
     expected_s = len(text.strip()) / (rate_wpm * CHARS_PER_WORD / 60.0)
     seconds = duration_ms / 1000.0
     return 0.5 * expected_s - 0.3 <= seconds <= 6.0 * expected_s + 2.0
-
-
-# -- worker side ----------------------------------------------------------------------
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_init(engine_path: str, settings: VoiceSettings, cache_root: str) -> None:
-    # Ctrl-C reaches the whole process group: the main process stops the workers itself,
-    # so a worker must not print a KeyboardInterrupt traceback of its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):  # blocked while this worker was forked (_sigint_held)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    # The engine driver may chatter on stdout; a worker's stdout is never ours to use.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
-    _WORKER["cache"] = ClipCache(Path(cache_root))
-    try:
-        # The class by its import path (the main process looked it up among the entry
-        # points): reading the installed packages' metadata again costs each worker ~35 ms.
-        module, name = engine_path.split(":")
-        engine_cls = getattr(importlib.import_module(module), name)
-        _WORKER["engine"] = engine_cls.load(settings)
-        _WORKER["identity"] = engine_cls.identity(settings)  # its library is loaded now: cheap
-    except NarrateError as exc:
-        _WORKER["error"] = exc
-    atexit.register(_worker_exit)
-
-
-def _worker_exit() -> None:
-    """Release the engine while the interpreter is still whole (pyttsx3's finaliser
-    otherwise runs during teardown and prints an ignored exception)."""
-    engine = _WORKER.pop("engine", None)
-    if engine is not None:
-        engine.close()
-
-
-def _worker_ready() -> str | None:
-    """Submitted to start a worker early: the engine's identity, once it is loaded."""
-    return _WORKER.get("identity")
-
-
-def _worker_synthesize(text: str, key: str) -> float:
-    """Speak ``text`` into the cache under ``key``; return the clip's duration in ms."""
-    if "error" in _WORKER:
-        raise _WORKER["error"]
-    engine: Engine = _WORKER["engine"]
-    clip = engine.synthesize(text)
-    _store(_WORKER["cache"], key, clip)
-    return clip.duration_ms
-
-
-def _store(cache: ClipCache, key: str, clip: Clip) -> None:
-    if not cache.put(key, clip):
-        raise OutputError(f"cannot write the clip cache in {cache.root} (is the disk full?)")
 
 
 # -- main side ------------------------------------------------------------------------
@@ -254,7 +199,7 @@ class Synthesizer:
             return
         pool = self._workers(self.jobs)
         with _sigint_held():
-            self._ready = [pool.submit(_worker_ready) for _ in range(self.jobs)]
+            self._ready = [pool.submit(workers.ready) for _ in range(self.jobs)]
 
     def plan(self, texts: Sequence[str]) -> Plan:
         """What ``texts`` need: their keys in order, and which of them the cache lacks
@@ -322,7 +267,7 @@ class Synthesizer:
             for _ in range(RETRIES):
                 clip = self._attempt(text)
                 if clip is not None and plausible(text, clip.duration_ms, self.settings.rate):
-                    _store(self.cache, key, clip)
+                    workers.store(self.cache, key, clip)
                     break
                 self.stats.retries += 1
             else:
@@ -366,7 +311,7 @@ class Synthesizer:
                 self._pool = cf.ProcessPoolExecutor(
                     max_workers=max(1, self.jobs if self.shared else min(self.jobs, wanted)),
                     mp_context=multiprocessing.get_context(self._start_method()),
-                    initializer=_worker_init,
+                    initializer=workers.init,
                     initargs=(f"{self._engine_cls.__module__}:{self._engine_cls.__qualname__}",
                               self.settings, str(self.cache.root)),
                 )
@@ -375,7 +320,7 @@ class Synthesizer:
     def _in_workers(self, items: list[tuple[str, str]]) -> Iterator[str]:
         pool = self._workers(len(items))
         with _sigint_held():
-            pending = {pool.submit(_worker_synthesize, text, key): (key, text, 1) for key, text in items}
+            pending = {pool.submit(workers.synthesize, text, key): (key, text, 1) for key, text in items}
         try:
             while pending:
                 done, _ = cf.wait(pending, timeout=self.timeout_s, return_when=cf.FIRST_COMPLETED)
@@ -389,7 +334,7 @@ class Synthesizer:
                         yield key
                     elif attempt < RETRIES:
                         self.stats.retries += 1
-                        pending[pool.submit(_worker_synthesize, text, key)] = (key, text, attempt + 1)
+                        pending[pool.submit(workers.synthesize, text, key)] = (key, text, attempt + 1)
                     else:
                         raise self._unusable(text)
         except EngineError as exc:
@@ -416,7 +361,7 @@ class Synthesizer:
         self._kill_pool()
         self.stats.retries += 1
         pool = self._workers(len(pending))
-        return pool, {pool.submit(_worker_synthesize, text, key): (key, text, attempt + 1)
+        return pool, {pool.submit(workers.synthesize, text, key): (key, text, attempt + 1)
                       for key, text, attempt in pending.values()}
 
     @staticmethod

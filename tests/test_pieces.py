@@ -184,7 +184,6 @@ def test_measuring_started_at_a_guessed_rate_gives_way_to_the_clips_rate(
 
     from narrate.config import Settings
     from narrate.engines.pyttsx3_engine import Pyttsx3Engine
-    from narrate.export.formats import format_for
     from narrate.export.target import Target
     from narrate.models import Stamps
     from narrate.pipeline import narrate_file
@@ -192,7 +191,7 @@ def test_measuring_started_at_a_guessed_rate_gives_way_to_the_clips_rate(
     from narrate.synthesis import synthesizer_for
 
     def target(fmt: str) -> Target:
-        return Target(tmp_path / f"x.{fmt}", format_for(fmt), Settings().resolved(fmt), Stamps("", ""))
+        return Target(tmp_path / f"x.{fmt}", Settings().resolved(fmt), Stamps("", ""))
 
     with synthesizer_for(Settings()) as synth:
         early = start_measuring(target("mp3"), synth)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from narrate import __version__
+from narrate.export.tags import Chapter
 from narrate.models import Levels
 
 SCHEMA = 1
@@ -111,13 +113,6 @@ class LoudnessRecord:
 
 
 @dataclass(frozen=True)
-class ChapterRecord:
-    title: str
-    start_ms: int
-    end_ms: int
-
-
-@dataclass(frozen=True)
 class Manifest:
     fingerprint: str
     settings_fingerprint: str
@@ -128,7 +123,7 @@ class Manifest:
     audio: AudioRecord
     files: dict[str, str] = field(default_factory=dict)  # kind → file name beside the audio
     loudness: LoudnessRecord | None = None
-    chapters: tuple[ChapterRecord, ...] = ()
+    chapters: tuple[Chapter, ...] = ()
     dropped: tuple[tuple[str, str], ...] = ()  # (text, reason)
     narrate_version: str = __version__
     schema: int = SCHEMA
@@ -190,10 +185,15 @@ def read(path: Path) -> Manifest:
     return Manifest.from_dict(record)
 
 
+@cache
+def _names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
 def _record(cls: type, data: object, where: str) -> Any:
     if not isinstance(data, dict):
         raise ManifestError(f"bad or missing {where!r}")
-    names = {f.name for f in fields(cls)}
+    names = _names(cls)
     return cls(**{k: v for k, v in data.items() if k in names})
 
 
@@ -226,7 +226,7 @@ def _from_dict(record: object) -> Manifest:
         audio=_record(AudioRecord, record["audio"], "audio"),
         files={str(k): str(v) for k, v in files.items()},
         loudness=_loudness(loudness) if loudness else None,
-        chapters=tuple(_record(ChapterRecord, c, "chapters") for c in chapters or []),
+        chapters=tuple(_record(Chapter, c, "chapters") for c in chapters or []),
         dropped=tuple((str(d["text"]), str(d["reason"])) for d in record.get("dropped", [])),
     )
 
@@ -234,7 +234,7 @@ def _from_dict(record: object) -> Manifest:
 def _utterance(data: object) -> UtteranceRecord:
     if not isinstance(data, dict):
         raise ManifestError("bad or missing 'utterances'")
-    words = tuple(_record(WordRecord, w, "words") for w in data.get("words", []))
+    words = tuple(WordRecord(w["text"], w["start_ms"], w.get("end_ms", 0)) for w in data.get("words", []))
     span = data.get("source_span") or (0, 0)
     base = _record(UtteranceRecord, {k: v for k, v in data.items() if k not in ("words", "source_span")},
                    "utterances")

@@ -7,18 +7,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.config import Settings
-from narrate.export.formats import Format
+from narrate.export.formats import Format, format_for
 from narrate.models import Hints, Levels, Stamps
 
 
 @dataclass(frozen=True)
 class Target:
     dest: Path  # the audio file; its sidecars sit beside it
-    fmt: Format
-    settings: Settings  # resolved: its output format is ``fmt``'s, its worker count a number
+    settings: Settings  # resolved (Settings.resolved): the output format chosen, a worker count
     stamps: Stamps
     previous: Levels | None = None  # how the output it replaces was levelled, if the same settings made it
     hints: Hints | None = None  # readings shared by the articles of a batch
+
+    @property
+    def fmt(self) -> Format:
+        return format_for(self.settings.output.format)
 
     @property
     def jobs(self) -> int:

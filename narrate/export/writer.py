@@ -129,7 +129,7 @@ def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_i
         audio=audio,
         files=files,
         loudness=loudness,
-        chapters=tuple(manifests.ChapterRecord(c.title, c.start_ms, c.end_ms) for c in chapters),
+        chapters=tuple(chapters),
     )
 
 

@@ -1,0 +1,86 @@
+"""What every command of the command line shares: the option groups, building Settings
+from flags, progress on stderr, and the error boundary (a NarrateError becomes one line
+and an exit code)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from narrate.errors import NarrateError
+
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70
+
+
+def _fail(err: NarrateError) -> None:
+    click.echo(f"narrate: error: {err}", err=True)
+    sys.exit(err.exit_code)
+
+
+def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(stage: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        click.echo(f"\r{stage:<13} [{bar}] {done}/{total}", err=True, nl=False)
+        if stage != "synthesising" or done == total:
+            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+
+    return show
+
+
+def _caption_kinds(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    kinds = tuple(dict.fromkeys(k.strip().lower() for k in value.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in ("vtt", "srt")]
+    if unknown or not kinds:
+        raise click.BadParameter(f"{value!r}: choose vtt, srt or vtt,srt")
+    return kinds
+
+
+def _minutes(ms: float) -> str:
+    seconds = round(ms / 1000)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--profile", default="default", show_default=True, metavar="NAME|PATH",
+                     help="Voice profile: a name from voices/ or a .toml file."),
+        click.option("--engine", metavar="NAME", help="Speech engine (see 'narrate engines')."),
+        click.option("--voice", metavar="ID", help="Voice id or name (see 'narrate voices')."),
+        click.option("--rate", type=click.IntRange(80, 500), metavar="WPM",
+                     help="Speaking rate in words per minute [profile: 175]."),
+        click.option("--pitch", type=click.IntRange(0, 100), help="Pitch, 0-100."),
+        click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume, 0.0-1.0."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def text_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--lexicon", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Pronunciation lexicon (.tsv or .toml), over the profile's; repeatable."),
+        click.option("--skip-acronym-asides", is_flag=True,
+                     help='Don\'t read "(CSTO)" after "Collective Security Treaty Organization".'),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_settings(**flags: Any) -> Any:
+    from narrate.config import load_profile, override
+
+    profile = flags.pop("profile")
+    return override(load_profile(profile), **flags)

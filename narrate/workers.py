@@ -1,0 +1,74 @@
+"""What runs inside an engine worker process: one engine loaded once, each clip written
+straight into the cache (audio never crosses the process boundary twice).
+
+Spawned workers import this module and what it needs only, not the settings machinery
+or the main side of synthesis (synthesis.py). The main process stops the workers itself.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from narrate.cache import ClipCache
+from narrate.engines.base import Engine, VoiceSettings
+from narrate.errors import NarrateError, OutputError
+from narrate.models import Clip
+
+_WORKER: dict[str, Any] = {}
+
+
+def init(engine_path: str, settings: VoiceSettings, cache_root: str) -> None:
+    # Ctrl-C reaches the whole process group: the main process stops the workers itself,
+    # so a worker must not print a KeyboardInterrupt traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # blocked while this worker was forked (_sigint_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # The engine driver may chatter on stdout; a worker's stdout is never ours to use.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+    _WORKER["cache"] = ClipCache(Path(cache_root))
+    try:
+        # The class by its import path (the main process looked it up among the entry
+        # points): reading the installed packages' metadata again costs each worker ~35 ms.
+        module, name = engine_path.split(":")
+        engine_cls = getattr(importlib.import_module(module), name)
+        _WORKER["engine"] = engine_cls.load(settings)
+        _WORKER["identity"] = engine_cls.identity(settings)  # its library is loaded now: cheap
+    except NarrateError as exc:
+        _WORKER["error"] = exc
+    atexit.register(_exit)
+
+
+def _exit() -> None:
+    """Release the engine while the interpreter is still whole (pyttsx3's finaliser
+    otherwise runs during teardown and prints an ignored exception)."""
+    engine = _WORKER.pop("engine", None)
+    if engine is not None:
+        engine.close()
+
+
+def ready() -> str | None:
+    """Submitted to start a worker early: the engine's identity, once it is loaded."""
+    return _WORKER.get("identity")
+
+
+def synthesize(text: str, key: str) -> float:
+    """Speak ``text`` into the cache under ``key``; return the clip's duration in ms."""
+    if "error" in _WORKER:
+        raise _WORKER["error"]
+    engine: Engine = _WORKER["engine"]
+    clip = engine.synthesize(text)
+    store(_WORKER["cache"], key, clip)
+    return clip.duration_ms
+
+
+def store(cache: ClipCache, key: str, clip: Clip) -> None:
+    if not cache.put(key, clip):
+        raise OutputError(f"cannot write the clip cache in {cache.root} (is the disk full?)")
