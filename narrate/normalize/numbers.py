@@ -162,7 +162,12 @@ _MODEL = Lazy(
 # Codes, standards, resolutions, multiples and series are rare: one search finds whether any is there.
 # Every branch starts at a digit, so the search is a quick scan for digits (4x faster than
 # an alternation of the rules' own starts).
-_TECH_GATE = Lazy(r"\d(?:(?<=[A-Za-z]\d)|(?<=[A-Za-z]-\d)|[(A-Zpix×]|\.\d\d?[a-z]| [x×]|-\d\d?-\d)")
+_TECH_GATE = Lazy(r"\d(?:(?<=[A-Za-z]\d)|(?<=[A-Za-z]-\d)|(?<=/\d)|[(A-Zpix×/]|\.\d\d?[a-z]| [x×]|-\d\d?-\d)")
+# An identifier with slashes, letters and digits: S/RES/2334, A/HRC/55 (not a fraction or a date).
+_IDENTIFIER = Lazy(
+    r"(?<![\w/.@-])(?=[\w/]*[A-Za-z])(?=[\w/]*\d)([A-Za-z]+|\d+)(?:/(?:[A-Za-z]+|\d+))+(?![\w/]|\.\w)",
+    name="identifier",
+)
 _MAKER = Lazy(
     lambda: rf"\b({alternation(table('model_makers'))}) (\d{{3,4}})(s?)\b(?![.,]\d)", name="maker's model"
 )
@@ -174,6 +179,8 @@ _TECH_RULES = (
     ),
     # 802.11ax → eight oh two eleven A X
     (Lazy(r"(?<![\w.,])(\d{3})\.(\d{1,2})([a-z]{1,2})\b", name="standard"), _version),
+    # S/RES/2334 → S slash RES slash twenty-three thirty-four
+    (_IDENTIFIER, lambda m: " slash ".join(code(p) if p.isdigit() else p for p in m.group(0).split("/"))),
     # 1080p, 720p, 1080i → ten eighty p
     (Lazy(r"(?<![\w.,])(240|360|480|576|720|1080|1440|2160|4320)([pi])\b", name="resolution"), _resolution),
     # A321neo, i7-1360P, F-150, RTX4090 → digit groups
