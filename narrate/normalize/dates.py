@@ -42,11 +42,13 @@ _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _YEAR = r"(?:1\d{3}|20\d{2})(?!\d)"
 _TH = r"(?:st|nd|rd|th)?"
 _MONTH_DAY = Lazy(
-    lambda: rf"\b({_month_alt()}) ({_DAY}){_TH}(?:-({_DAY}){_TH})?(?![\d:%]|-\d)(?:(,)? ({_YEAR}))?"
+    lambda: rf"\b({_month_alt()}) ({_DAY}){_TH}(?:(?:-| to | through )({_DAY}){_TH})?(?![\d:%]|-\d| ?per)"
+    rf"(?:(,)? ({_YEAR}))?"
     rf"(-(?=(?:{_month_alt()})))?"
 )
 _DAY_MONTH = Lazy(
-    lambda: rf"(?<![\w.,-])({_DAY}){_TH}(?:-({_DAY}){_TH})? (?:of )?({_month_alt()})(?: ({_YEAR}))?"
+    lambda: rf"(?<![\w.,-])({_DAY}){_TH}(?:(?:-| to | through )({_DAY}){_TH})? (?:of )?({_month_alt()})"
+    rf"(?: ({_YEAR}))?"
 )
 _ISO = Lazy(rf"(?<![\w.-])({_YEAR})-(1[0-2]|0[1-9])-({_DAY})(?![\w-])")
 _NUMERIC = Lazy(rf"(?<![\w./])({_DAY})/({_DAY})/({_YEAR}|\d\d)(?![\w/])")

@@ -26,7 +26,9 @@ _MILITARY = Lazy(
     r"(?<![\w.:,])([01]\d|2[0-3])([0-5]\d) ?(?=(?:GMT|UTC|BST|CET|CEST|EST|EDT|CST|CDT|MST|MDT|PST|PDT|"
     r"IST|JST|AEST|AEDT|ET|PT|Zulu|Z|hrs|hours|local time)\b)(?:hrs\b)?"
 )
-_FOUR_DIGITS = Lazy(r"\d\d\d\d ?[A-Zhl]")
+_FOUR_DIGITS = Lazy(r"\d\d\d\d ?[A-Zhl]|\b0\d\d\d\b")
+# "0600" on its own: a number never starts with 0, so four digits from 0000 to 0959 are a time.
+_MILITARY_BARE = Lazy(r"(?<![\w.:,$£€/-])(0\d)([0-5]\d)\b(?![.,:/-]\w|%| \d)")
 # A ratio: "16:9", "50:50", "3:2" — not a clock time (one-digit minutes, or hours past 24).
 _RATIO = Lazy(r"(?<![\w.:,])(\d{1,3}):(\d{1,3})(?![\d:])")
 # text without a match for the gate holds nothing for this class
@@ -92,4 +94,5 @@ def normalize(text: str) -> str:
         text = _DOTTED.sub(_dotted, text)
     if _FOUR_DIGITS.rx.search(text):
         text = _MILITARY.sub(_military, text)
+        text = _MILITARY_BARE.sub(lambda m: _military(m).rstrip(), text)
     return _HOUR.sub(_hour, text)
