@@ -1,9 +1,12 @@
-"""Dates: month-day(-year), day-month(-year), ISO and numeric dates, abbreviated months.
+"""Dates: month-day(-year), day-month(-year), day ranges, ISO and numeric dates, abbreviated months.
 
 >>> normalize("The attack began on Sept. 19, 2023.")
 'The attack began on September nineteenth, 2023.'
 >>> normalize("From 1 March 2023; published 2023-09-19; Dec. 25")
 'From the first of March 2023; published September nineteenth, 2023; December twenty-fifth'
+
+>>> normalize("Oct. 5-7 and 18-20 November")
+'October fifth to seventh and the eighteenth to the twentieth of November'
 
 Years are left as digits: the numbers class reads them as years.
 """

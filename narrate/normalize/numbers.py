@@ -7,6 +7,12 @@ ten to fifteen people.'
 >>> normalize("A 30-year-old, 2/3 of voters, -5 overnight, 0.5 points, in 2008.")
 'A thirty-year-old, two thirds of voters, minus five overnight, zero point five points, \
 in two thousand eight.'
+>>> normalize("won 6-4, a 3-7-1 record, the 787-9, an i7-1360P, a 401(k), 802.11ax, 1080p, 2-3x")
+'won six four, a three seven one record, the seven eighty-seven nine, an i seven thirteen sixty P, \
+a four oh one K, eight oh two eleven A X, ten eighty p, two to three times'
+
+Scores and records are read without "to" (a range always rises; a pair that falls, or
+stands by a score word such as "won", is a score); model numbers are read in digit groups.
 """
 
 from __future__ import annotations
