@@ -27,13 +27,16 @@ system:
 $(STAMP): pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,service]'
 	@touch $(STAMP)
 
 venv: system $(STAMP)
 
 demo: venv
 	$(VENV)/bin/narrate samples/ferry-timetable.md -o output/
+	@echo
+	@echo "The newsroom service: $(VENV)/bin/narrate serve keys create --data narrate-data"
+	@echo "                      $(VENV)/bin/narrate serve --data narrate-data   # http://127.0.0.1:8150/docs"
 
 test: venv
 	$(PY) -m pytest -q

@@ -129,9 +129,12 @@ class Render:
             self._progress("encoding", 0, 1)
         written = write_outputs(target, script, timeline, engine_identity=synth.identity(),
                                 cache=synth.cache, early=self._early)
+        # A shared synthesizer's stats add up every narration it served: this one's
+        # counts are its plan's (the clips it found missing were made for it).
+        made, reused = ((len(plan.missing), plan.distinct - len(plan.missing)) if synth.shared
+                        else (synth.stats.synthesized, synth.stats.from_cache))
         return Result(written.audio, written.files, written.manifest, timeline.duration_ms,
-                      len(script.article), synth.stats.synthesized, synth.stats.from_cache,
-                      pieces=written.pieces)
+                      len(script.article), made, reused, pieces=written.pieces)
 
 
 def _parts(utterances: tuple[Utterance, ...], voice: Iterator[Clip]) -> Iterator[tuple[Clip, int]]:

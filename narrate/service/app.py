@@ -1,0 +1,104 @@
+"""The ASGI application: the store, the job threads and the webhook loop behind one
+FastAPI app (OpenAPI docs at /docs). The routes are in routes.py; this wires them up and
+owns their lifetime (started and stopped with the server)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from narrate import __version__
+from narrate.service import errors, routes, routes_meta
+from narrate.service.config import ServiceConfig
+from narrate.service.store import Store
+from narrate.service.webhooks import Webhooks
+from narrate.service.worker import Workers
+
+
+class RateLimiter:
+    """A token bucket per key: ``per_minute`` writes a minute, in bursts up to that."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key_id: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, then = self._buckets.get(key_id, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - then) * self.per_minute / 60.0)
+            allowed = tokens >= 1.0
+            self._buckets[key_id] = (tokens - 1.0 if allowed else tokens, now)
+        return allowed
+
+
+@dataclass
+class Service:
+    config: ServiceConfig
+    store: Store
+    workers: Workers
+    webhooks: Webhooks
+    secret: str
+    limiter: RateLimiter
+    started: float = field(default_factory=time.time)
+
+
+class BodyLimit:
+    """Refuse a write whose body is over the limit (413) or of unknown length (411)
+    before any of it is read."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("PUT", "POST", "PATCH"):
+            headers = dict(scope["headers"])
+            length = headers.get(b"content-length", b"").decode("latin-1")
+            problem = None
+            if not length.isdigit():
+                problem = (411, "length_required", "send the body with a Content-Length")
+            elif int(length) > self.max_bytes:
+                problem = (413, "body_too_large", f"the body is over the limit of {self.max_bytes} bytes")
+            if problem:
+                await errors.error_response(*problem)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(config: ServiceConfig) -> FastAPI:
+    store = Store(config.database)
+    webhooks = Webhooks(store, config)
+    workers = Workers(store, config, webhooks.deliveries)
+    service = Service(
+        config, store, workers, webhooks, store.server_secret(), RateLimiter(config.rate_per_minute)
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        workers.start()
+        webhooks.start()
+        yield
+        await run_in_threadpool(workers.stop)
+        webhooks.stop()
+
+    app = FastAPI(
+        title="narrate",
+        version=__version__,
+        lifespan=lifespan,
+        description="Narrated audio for every article a newsroom publishes, made offline.",
+    )
+    app.state.service = service
+    errors.install(app)
+    app.include_router(routes.router)
+    app.include_router(routes_meta.router)
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    return app
