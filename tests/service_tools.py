@@ -88,6 +88,7 @@ class Server:
     data: Path
     args: tuple[str, ...] = ()
     port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -98,7 +99,7 @@ class Server:
         with (self.data.parent / f"server-{self.port}.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "narrate", "serve", "--data", str(self.data), "--port", str(self.port),
-                 *self.args], stdout=log, stderr=log, cwd=REPO)
+                 *self.args], stdout=log, stderr=log, cwd=REPO, env={**os.environ, **self.env})
         deadline = time.monotonic() + STARTUP_S
         while time.monotonic() < deadline:
             assert self.process.poll() is None, (self.data.parent / f"server-{self.port}.log").read_text()
@@ -190,7 +191,7 @@ class Service:
 
 SERVICE_CONFIG = """
 [serve]
-workers = 2
+workers = 3
 max_text_chars = 5000
 max_body_bytes = 50000
 retry_base_s = 0.2
