@@ -48,8 +48,15 @@ class Reply:
         return str(self.json()["error"]["code"])
 
 
-def call(method: str, url: str, body: Any = None, token: str | None = None,
-         headers: dict[str, str] | None = None, raw: bytes | None = None, timeout: float = 30) -> Reply:
+def call(
+    method: str,
+    url: str,
+    body: Any = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+    timeout: float = 30,
+) -> Reply:
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     sent = {"Content-Type": "application/json", **(headers or {})}
     if token:
@@ -57,14 +64,22 @@ def call(method: str, url: str, body: Any = None, token: str | None = None,
     request = urllib.request.Request(url, data=data, headers=sent, method=method)
     try:
         with DIRECT.open(request, timeout=timeout) as response:
-            return Reply(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+            return Reply(
+                response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+            )
     except urllib.error.HTTPError as err:
         return Reply(err.code, {k.lower(): v for k, v in err.headers.items()}, err.read())
 
 
 def narrate_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "narrate", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "narrate", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+        check=False,
+    )
 
 
 @dataclass
@@ -98,8 +113,22 @@ class Server:
     def start(self) -> Server:
         with (self.data.parent / f"server-{self.port}.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "narrate", "serve", "--data", str(self.data), "--port", str(self.port),
-                 *self.args], stdout=log, stderr=log, cwd=REPO, env={**os.environ, **self.env})
+                [
+                    sys.executable,
+                    "-m",
+                    "narrate",
+                    "serve",
+                    "--data",
+                    str(self.data),
+                    "--port",
+                    str(self.port),
+                    *self.args,
+                ],
+                stdout=log,
+                stderr=log,
+                cwd=REPO,
+                env={**os.environ, **self.env},
+            )
         deadline = time.monotonic() + STARTUP_S
         while time.monotonic() < deadline:
             assert self.process.poll() is None, (self.data.parent / f"server-{self.port}.log").read_text()
@@ -121,8 +150,14 @@ class Server:
     def article(self, article_id: str, token: str) -> dict[str, Any]:
         return dict(call("GET", f"{self.url}/v1/articles/{article_id}", token=token).json())
 
-    def wait_for(self, article_id: str, token: str, revision: int = 1, timeout: float = 60,
-                 states: tuple[str, ...] = ("done", "failed")) -> dict[str, Any]:
+    def wait_for(
+        self,
+        article_id: str,
+        token: str,
+        revision: int = 1,
+        timeout: float = 60,
+        states: tuple[str, ...] = ("done", "failed"),
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.article(article_id, token)

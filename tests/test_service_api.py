@@ -16,8 +16,10 @@ from audio_tools import duration_ms
 from narrate.service.keys import verify_signature
 from service_tools import Service, call, create_key, narrate_cli
 
-STORY = ("# Harbour Reopens After Repairs\n\nThe harbour reopened on Monday after a week of repairs. "
-         "Ferries ran on time all morning.\n\nThe mayor thanked the crews.\n")
+STORY = (
+    "# Harbour Reopens After Repairs\n\nThe harbour reopened on Monday after a week of repairs. "
+    "Ferries ran on time all morning.\n\nThe mayor thanked the crews.\n"
+)
 
 
 def put(service: Service, article_id: str, body: dict, token: str | None = None):  # noqa: ANN201
@@ -34,12 +36,16 @@ def readme_verify(secret: str, body: bytes, header: str, window_s: int = 300) ->
 
 
 def test_submit_webhook_range_and_decode(service: Service, tmp_path: Path) -> None:
-    reply = put(service, "harbour", {"markdown": STORY, "author": "Ana Reyes", "url": "https://news.example/h"})
+    reply = put(
+        service, "harbour", {"markdown": STORY, "author": "Ana Reyes", "url": "https://news.example/h"}
+    )
     assert reply.status == 202, reply.body
     assert reply.json()["status"] in ("queued", "running") and reply.json()["revision"] == 1
 
     service.receiver.wait(lambda posts: any(json.loads(b)["article"]["id"] == "harbour" for _, b in posts))
-    headers, body = next((h, b) for h, b in service.receiver.posts if json.loads(b)["article"]["id"] == "harbour")
+    headers, body = next(
+        (h, b) for h, b in service.receiver.posts if json.loads(b)["article"]["id"] == "harbour"
+    )
     assert json.loads(body)["event"] == "article.done"
     assert verify_signature(service.key.secret, body, headers["x-narrate-signature"])
     assert readme_verify(service.key.secret, body, headers["x-narrate-signature"])
@@ -50,10 +56,14 @@ def test_submit_webhook_range_and_decode(service: Service, tmp_path: Path) -> No
     assert set(article["links"]["files"]) >= {"vtt"}
     head = call("GET", article["links"]["audio"], headers={"Range": "bytes=0-1023"})
     assert head.status == 206 and len(head.body) == 1024
-    assert head.headers["content-type"] == "audio/mpeg" and head.headers["content-range"].startswith("bytes 0-1023/")
+    assert head.headers["content-type"] == "audio/mpeg" and head.headers["content-range"].startswith(
+        "bytes 0-1023/"
+    )
     whole = call("GET", article["links"]["audio"])
     assert whole.status == 200 and whole.body[:1024] == head.body
-    assert call("GET", article["links"]["audio"], headers={"If-None-Match": whole.headers["etag"]}).status == 304
+    assert (
+        call("GET", article["links"]["audio"], headers={"If-None-Match": whole.headers["etag"]}).status == 304
+    )
     path = tmp_path / "harbour.mp3"
     path.write_bytes(whole.body)
     assert duration_ms(path) == pytest.approx(article["duration_ms"], abs=150)
@@ -82,7 +92,9 @@ def test_the_same_content_twice_is_one_narration(service: Service) -> None:
     assert put(service, "twice", body).status == 202
     done = service.server.wait_for("twice", service.key.token)
     again = put(service, "twice", body)
-    assert again.status == 200 and again.json()["revision"] == 1 and again.json()["finished"] == done["finished"]
+    assert (
+        again.status == 200 and again.json()["revision"] == 1 and again.json()["finished"] == done["finished"]
+    )
     # a different webhook URL is not different content
     assert put(service, "twice", {**body, "webhook_url": "http://127.0.0.1:9/x"}).status == 200
     time.sleep(0.5)
@@ -103,7 +115,10 @@ def test_writes_and_reads_need_a_valid_key(service: Service) -> None:
     spare = create_key(service.server.data, "--label", "spare")
     listed = narrate_cli("serve", "keys", "list", "--data", str(service.server.data))
     assert spare.key_id in listed.stdout and spare.token not in listed.stdout
-    assert narrate_cli("serve", "keys", "revoke", "--data", str(service.server.data), spare.key_id).returncode == 0
+    assert (
+        narrate_cli("serve", "keys", "revoke", "--data", str(service.server.data), spare.key_id).returncode
+        == 0
+    )
     revoked = call("PUT", url, body, token=spare.token)
     assert (revoked.status, revoked.code) == (401, "invalid_key")
     again = narrate_cli("serve", "keys", "revoke", "--data", str(service.server.data), spare.key_id)
@@ -113,18 +128,22 @@ def test_writes_and_reads_need_a_valid_key(service: Service) -> None:
 HTML_WITHOUT_ARTICLE = "<html><body><nav><a href='/'>Home</a></nav></body></html>"
 
 
-@pytest.mark.parametrize(("raw", "status", "code"), [
-    (b'{"text": "unclosed', 400, "malformed_json"),
-    (b'["a list"]', 400, "malformed_json"),
-    (b'{"title": "No content"}', 422, "missing_field"),
-    (b'{"text": "a", "html": "<p>b</p>"}', 422, "conflicting_fields"),
-    (b'{"text": "Fine.", "colour": "red"}', 422, "unknown_field"),
-    (b'{"text": "Fine.", "profile": "no-such-voice"}', 422, "unknown_profile"),
-    (b'{"text": "Fine.", "options": {"format": "midi"}}', 422, "invalid_field"),
-    (json.dumps({"html": HTML_WITHOUT_ARTICLE}).encode(), 422, "no_article"),
-    (json.dumps({"text": "word " * 1100}).encode(), 413, "text_too_long"),
-    (json.dumps({"text": "x" * 60000}).encode(), 413, "body_too_large"),
-], ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    ("raw", "status", "code"),
+    [
+        (b'{"text": "unclosed', 400, "malformed_json"),
+        (b'["a list"]', 400, "malformed_json"),
+        (b'{"title": "No content"}', 422, "missing_field"),
+        (b'{"text": "a", "html": "<p>b</p>"}', 422, "conflicting_fields"),
+        (b'{"text": "Fine.", "colour": "red"}', 422, "unknown_field"),
+        (b'{"text": "Fine.", "profile": "no-such-voice"}', 422, "unknown_profile"),
+        (b'{"text": "Fine.", "options": {"format": "midi"}}', 422, "invalid_field"),
+        (json.dumps({"html": HTML_WITHOUT_ARTICLE}).encode(), 422, "no_article"),
+        (json.dumps({"text": "word " * 1100}).encode(), 413, "text_too_long"),
+        (json.dumps({"text": "x" * 60000}).encode(), 413, "body_too_large"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
 def test_every_bad_input_has_its_own_code(service: Service, raw: bytes, status: int, code: str) -> None:
     reply = call("PUT", f"{service.url}/v1/articles/bad", raw=raw, token=service.key.token)
     assert (reply.status, reply.code) == (status, code), reply.body
@@ -165,7 +184,9 @@ def test_list_pages_and_delete(service: Service) -> None:
 
 def test_feed_metrics_and_health(service: Service) -> None:
     token = service.key.token
-    assert put(service, "feed-item", {"text": "Feed Story\n\nIt is in the feed.", "title": "Feed Story"}).status
+    assert put(
+        service, "feed-item", {"text": "Feed Story\n\nIt is in the feed.", "title": "Feed Story"}
+    ).status
     service.server.wait_for("feed-item", token)
     feed = call("GET", f"{service.url}/v1/feed.xml")
     assert feed.status == 200 and feed.headers["content-type"].startswith("application/rss+xml")

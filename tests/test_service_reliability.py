@@ -18,7 +18,9 @@ from narrate.service.keys import verify_signature
 from narrate.service.store import Store
 from service_tools import Receiver, Server, Service, call, create_key, free_port
 
-SENTENCES = [f"Paragraph {n} of the long report says the ferry number {n * 7} left at dawn." for n in range(1, 25)]
+SENTENCES = [
+    f"Paragraph {n} of the long report says the ferry number {n * 7} left at dawn." for n in range(1, 25)
+]
 LONG = "# A Long Report On Ferries\n\n" + "\n\n".join(SENTENCES) + "\n"
 
 
@@ -44,7 +46,10 @@ def test_kill9_mid_job_then_sigterm_mid_job_lose_nothing(tmp_path: Path) -> None
 
     server = Server(data, args, env=env).start()  # the same data folder
     during = call("GET", f"{server.url}{path}/audio")
-    assert (during.status, during.json()["error"]["code"]) == (404, "not_ready")  # nothing half-made is served
+    assert (during.status, during.json()["error"]["code"]) == (
+        404,
+        "not_ready",
+    )  # nothing half-made is served
     done = server.wait_for("long", key.token, timeout=120)
     assert done["status"] == "done" and done["revision"] == 1, done["error"]
     audio = call("GET", done["links"]["audio"])
@@ -53,7 +58,10 @@ def test_kill9_mid_job_then_sigterm_mid_job_lose_nothing(tmp_path: Path) -> None
 
     # SIGTERM while an edit is running: the server stops within its grace, the job is
     # queued again, and the next start finishes it.
-    assert call("PUT", server.url + path, {"markdown": LONG.replace("dawn", "dusk")}, token=key.token).status == 202
+    assert (
+        call("PUT", server.url + path, {"markdown": LONG.replace("dawn", "dusk")}, token=key.token).status
+        == 202
+    )
     wait_running(server, "long", key.token)
     assert server.stop(signal.SIGTERM, timeout=30) in (0, -signal.SIGTERM)  # uvicorn re-raises it
     left = Store(data / "narrate.db").article("long")
@@ -85,7 +93,8 @@ def test_a_webhook_receiver_down_then_up_gets_its_delivery(service: Service) -> 
         assert verify_signature(service.key.secret, raw, headers["x-narrate-signature"])
         deadline = time.monotonic() + 10
         while (entry := call("GET", f"{url}/deliveries", token=service.key.token).json()["deliveries"][0])[
-                "state"] != "delivered":
+            "state"
+        ] != "delivered":
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert entry["log"][-1]["status"] == 204 and all(a["status"] is None for a in entry["log"][:-1])
@@ -117,14 +126,21 @@ def test_200_articles_from_20_clients_all_done_once(service: Service) -> None:
     assert statuses == dict.fromkeys(ids, 202)
     deadline = started + 50
     while True:
-        done = {a["id"]: a for a in call("GET", f"{service.url}/v1/articles?status=done&limit=500",
-                                          token=token).json()["articles"] if a["id"].startswith("load-")}
+        done = {
+            a["id"]: a
+            for a in call("GET", f"{service.url}/v1/articles?status=done&limit=500", token=token).json()[
+                "articles"
+            ]
+            if a["id"].startswith("load-")
+        }
         if len(done) == len(ids) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     assert sorted(done) == ids
     assert all(a["revision"] == 1 and a["narrated_revision"] == 1 for a in done.values())
-    service.receiver.wait(lambda posts: len({json.loads(b)["article"]["id"] for _, b in posts
-                                             if b"load-" in b}) == len(ids), timeout=20)
+    service.receiver.wait(
+        lambda posts: len({json.loads(b)["article"]["id"] for _, b in posts if b"load-" in b}) == len(ids),
+        timeout=20,
+    )
     events = [b["article"]["id"] for b in service.receiver.bodies() if b["article"]["id"].startswith("load-")]
     assert sorted(events) == ids  # every one reported, none twice
