@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
@@ -15,8 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from narrate import __version__
+from narrate.errors import NarrateError
 from narrate.service import errors, routes, routes_meta
 from narrate.service.config import ServiceConfig
+from narrate.service.documents import document_for, settings_for
 from narrate.service.store import Store
 from narrate.service.webhooks import Webhooks
 from narrate.service.worker import Workers
@@ -74,6 +76,18 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
+def warm_up(config: ServiceConfig) -> None:
+    """Read a tiny article of each kind before the first request: the ingesters and the
+    normaliser load their modules and tables now, not while a client waits."""
+    for kind, text in (
+        ("text", "Warm up."),
+        ("html", "<html><body><article><p>Warm up.</p></article></body></html>"),
+    ):
+        with suppress(NarrateError):
+            document_for({kind: text}, "warm-up")
+    settings_for({}, config.profile, config.jobs)
+
+
 def create_app(config: ServiceConfig) -> FastAPI:
     store = Store(config.database)
     webhooks = Webhooks(store, config)
@@ -84,6 +98,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(warm_up, config)
         workers.start()
         webhooks.start()
         yield

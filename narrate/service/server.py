@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from narrate.config import load_profile
 from narrate.errors import UsageError
 from narrate.service.config import ServiceConfig, is_loopback
 from narrate.service.store import Store
@@ -32,6 +33,7 @@ def serve(config: ServiceConfig, announce: Callable[[str], None]) -> None:
     from narrate.service.app import create_app
 
     key_count = check_binding(config)
+    load_profile(config.profile)  # an unknown default profile is an error now, not per request
     app = create_app(config)
     server = uvicorn.Server(
         uvicorn.Config(
