@@ -179,13 +179,18 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--parts", default="latency,webhook,throughput", help="which measurements to run")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     hook = Hook()
     with tempfile.TemporaryDirectory(prefix="narrate-service-bench-") as tmp:
         work = Path(tmp)
-        latency(work, hook)
-        submit_to_webhook(work, hook, args.rounds)
-        throughput(work, hook, args.rounds)
+        if "latency" in parts:
+            latency(work, hook)
+        if "webhook" in parts:
+            submit_to_webhook(work, hook, args.rounds)
+        if "throughput" in parts:
+            throughput(work, hook, args.rounds)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def _config_options(func: Any) -> Any:
 @click.group("serve", invoke_without_command=True)
 @_config_options
 @click.option("--host", metavar="HOST", help="Address to listen on (default 127.0.0.1; others need a key).")
-@click.option("--port", type=click.IntRange(0, 65535), metavar="PORT", help="Port (default 8150).")
+@click.option("--port", type=click.IntRange(1, 65535), metavar="PORT", help="Port (default 8150).")
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),

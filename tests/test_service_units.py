@@ -86,3 +86,16 @@ def test_signed_mode_serves_audio_only_through_signed_urls(tmp_path: Path) -> No
         assert call("GET", f"{server.url}/v1/feed.xml").code == "feed_needs_public_audio"
     finally:
         server.stop()
+
+
+def test_rate_and_queue_limits_answer_429(tmp_path: Path) -> None:
+    (tmp_path / "serve.toml").write_text("[serve]\nrate_per_minute = 2\nqueue_limit = 0\n", encoding="utf-8")
+    key = create_key(tmp_path / "data")
+    server = Server(tmp_path / "data", ("--config", str(tmp_path / "serve.toml"))).start()
+    try:
+        url = f"{server.url}/v1/articles/limited"
+        codes = [call("PUT", url, {"text": "Too many."}, token=key.token) for _ in range(3)]
+        assert [(r.status, r.code) for r in codes] == [(429, "queue_full")] * 2 + [(429, "rate_limited")]
+        assert codes[0].headers["retry-after"] and codes[2].headers["retry-after"]
+    finally:
+        server.stop()

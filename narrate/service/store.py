@@ -62,6 +62,9 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        # One writer at a time inside this process: a thread waiting here is woken the
+        # moment the lock is free, where SQLite's own busy handler would sleep and poll.
+        self._writing = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db().executescript(SCHEMA)
 
@@ -79,13 +82,14 @@ class Store:
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        with self._writing:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def _one(self, sql: str, *args: Any) -> dict[str, Any] | None:
         row = self._db().execute(sql, args).fetchone()
