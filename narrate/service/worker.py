@@ -13,6 +13,7 @@ leaves the same files, and the second run finds them up to date.
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -120,4 +121,6 @@ class Workers:
         if self._stop.is_set() and outcome["status"] == "failed":
             return  # stopped mid-job (the engines closed under it): re-queued by stop()
         outcome["seconds"] = round(time.monotonic() - started, 3)
-        self.store.finish(job["id"], job["revision"], outcome, self._deliveries(job, outcome))
+        finished = self.store.finish(job["id"], job["revision"], outcome, self._deliveries(job, outcome))
+        if not finished and self.store.article(job["id"]) is None:  # deleted while it was narrated
+            shutil.rmtree(self.config.articles / job["dir"], ignore_errors=True)
