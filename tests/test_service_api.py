@@ -67,6 +67,9 @@ def test_submit_webhook_range_and_decode(service: Service, tmp_path: Path) -> No
     path = tmp_path / "harbour.mp3"
     path.write_bytes(whole.body)
     assert duration_ms(path) == pytest.approx(article["duration_ms"], abs=150)
+    page = call("GET", article["links"]["player"])
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert b"<audio" in page.body and b'kind="captions"' in page.body and b"AI" in page.body
     captions = call("GET", article["links"]["files"]["vtt"])
     assert captions.headers["content-type"].startswith("text/vtt") and b"harbour" in captions.body.lower()
 

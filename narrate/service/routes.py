@@ -8,13 +8,14 @@ import shutil
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from narrate.errors import NarrateError
 from narrate.service import files, keys
 from narrate.service.documents import CONTENT_KINDS, document_for, fingerprint, settings_for
 from narrate.service.errors import ApiError, from_narrate
 from narrate.service.models import ArticleIn
+from narrate.service.player import player_page
 
 router = APIRouter()
 ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
@@ -90,6 +91,7 @@ def view(request: Request, row: dict[str, Any]) -> dict[str, Any]:
             return files.link(base, path, config.audio, svc.secret, config.signed_url_ttl_s)
 
         links["audio"] = make(prefix + "/audio")
+        links["player"] = make(prefix + "/player")
         links["manifest"] = make(f"{prefix}/files/{row['audio'].rsplit('.', 1)[0]}.json")
         links["files"] = {
             kind: make(f"{prefix}/files/{name}") for kind, name in manifest.get("files", {}).items()
@@ -206,3 +208,16 @@ def sidecar(request: Request, article_id: str, name: str) -> Response:
     if not re.match(r"^article[A-Za-z0-9._-]*$", name) or ".." in name:
         raise ApiError(404, "not_found", f"no file {name!r}")
     return files.send_file(request, svc.config.articles / row["dir"] / name)
+
+
+@router.get("/v1/articles/{article_id}/player", tags=["files"], response_class=HTMLResponse)
+def player(request: Request, article_id: str) -> HTMLResponse:
+    """A web page that plays the article with its captions."""
+    svc = service(request)
+    files.check_access(request, svc.config.audio, svc.secret)
+    row = _article(request, article_id)
+    manifest = _manifest(svc, row)
+    if manifest is None:
+        raise ApiError(404, "not_ready", f"article {article_id!r} has no audio yet (status {row['status']})")
+    links = view(request, row)["links"]
+    return HTMLResponse(player_page(manifest, links["audio"], links["files"].get("vtt")))
