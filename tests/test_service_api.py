@@ -142,6 +142,7 @@ HTML_WITHOUT_ARTICLE = "<html><body><nav><a href='/'>Home</a></nav></body></html
         (b'{"text": "Fine.", "profile": "no-such-voice"}', 422, "unknown_profile"),
         (b'{"text": "Fine.", "options": {"format": "midi"}}', 422, "invalid_field"),
         (json.dumps({"html": HTML_WITHOUT_ARTICLE}).encode(), 422, "no_article"),
+        (b'{"text": "Fine.", "webhook_url": "file:///etc/passwd"}', 422, "invalid_field"),
         (json.dumps({"text": "word " * 1100}).encode(), 413, "text_too_long"),
         (json.dumps({"text": "x" * 60000}).encode(), 413, "body_too_large"),
     ],
@@ -204,3 +205,16 @@ def test_feed_metrics_and_health(service: Service) -> None:
     assert "narrate_synthesis_seconds_total" in metrics
     assert call("GET", f"{service.url}/healthz").json()["status"] == "ok"
     assert call("GET", f"{service.url}/openapi.json").json()["info"]["title"] == "narrate"
+
+
+def test_a_failed_job_reports_its_error_line_and_webhook(service: Service) -> None:
+    reply = put(service, "arabic", {"text": "مرحبا بكم في الأخبار اليوم"})
+    assert reply.status == 202
+    failed = service.server.wait_for("arabic", service.key.token)
+    assert failed["status"] == "failed" and "Arabic" in failed["error"] and "\n" not in failed["error"]
+    assert failed["links"].get("audio") is None
+    service.receiver.wait(lambda posts: any(b"arabic" in body for _, body in posts))
+    event = next(b for b in service.receiver.bodies() if b["article"]["id"] == "arabic")
+    assert event["event"] == "article.failed" and event["article"]["error"] == failed["error"]
+    assert put(service, "arabic", {"text": "Now it is in English."}).status == 202  # a fix re-queues it
+    assert service.server.wait_for("arabic", service.key.token, revision=2)["status"] == "done"

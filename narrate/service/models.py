@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Options(BaseModel):
@@ -33,3 +33,10 @@ class ArticleIn(BaseModel):
     profile: str | None = Field(None, description="a voice profile name (voices/<name>.toml)")
     options: Options = Options()
     webhook_url: str | None = Field(None, description="POSTed to when the job ends (else the key's)")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
