@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import atexit
 import importlib
+import multiprocessing
 import os
 import signal
 import sys
+import threading
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,17 @@ def init(engine_path: str, settings: VoiceSettings, cache_root: str) -> None:
     except NarrateError as exc:
         _WORKER["error"] = exc
     atexit.register(_exit)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: BaseProcess) -> None:
+    """A worker whose main process was killed outright (kill -9: no chance to stop its
+    pool) would idle forever, holding its engine: it leaves when the main process ends
+    (even one that died before this worker had started)."""
+    parent.join()
+    os._exit(0)
 
 
 def _exit() -> None:

@@ -4,6 +4,7 @@ Loaded as a pytest plugin (tests/conftest.py) for its fixtures."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -111,8 +112,9 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Server:
+        STARTED.append(self)
         with (self.data.parent / f"server-{self.port}.log").open("ab") as log:
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # its own session: cleanup() ends the whole group
                 [
                     sys.executable,
                     "-m",
@@ -128,6 +130,7 @@ class Server:
                 stderr=log,
                 cwd=REPO,
                 env={**os.environ, **self.env},
+                start_new_session=True,
             )
         deadline = time.monotonic() + STARTUP_S
         while time.monotonic() < deadline:
@@ -147,6 +150,13 @@ class Server:
         self.process = None
         return code
 
+    def kill_group(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+            self.process = None
+
     def article(self, article_id: str, token: str) -> dict[str, Any]:
         return dict(call("GET", f"{self.url}/v1/articles/{article_id}", token=token).json())
 
@@ -165,6 +175,24 @@ class Server:
                 return found
             time.sleep(0.05)
         raise AssertionError(f"{article_id} still {found['status']} after {timeout} s")
+
+
+STARTED: list[Server] = []
+
+
+@pytest.fixture(autouse=True)
+def cleanup_servers() -> Iterator[None]:
+    """A test that fails half-way must not leave a server (or its engine workers)
+    running: after each test, every process group it started and did not stop ends."""
+    before = len(STARTED)
+    yield
+    for server in STARTED[before:]:
+        if server.process is not None and server is not _SESSION.get("server"):
+            server.kill_group()
+    del STARTED[before:]
+
+
+_SESSION: dict[str, Server] = {}
 
 
 class Receiver:
@@ -241,6 +269,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     receiver = Receiver().start()
     key = create_key(root / "data", "--label", "tests", "--webhook", receiver.url)
     server = Server(root / "data", ("--config", str(root / "serve.toml"))).start()
+    _SESSION["server"] = server
     yield Service(server, key, receiver)
     if server.process is not None:
         server.stop()

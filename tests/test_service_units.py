@@ -84,6 +84,8 @@ def test_signed_mode_serves_audio_only_through_signed_urls(tmp_path: Path) -> No
         assert (plain.status, plain.code) == (403, "signature_required")
         assert call("GET", link.replace("sig=", "sig=0")).code == "signature_required"
         assert call("GET", f"{server.url}/v1/feed.xml").code == "feed_needs_public_audio"
+        second = narrate_cli("serve", "--data", str(tmp_path / "data"), "--port", str(server.port + 1))
+        assert second.returncode == 2 and second.stderr.startswith("narrate: error: another narrate serve")
     finally:
         server.stop()
 

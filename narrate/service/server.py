@@ -4,7 +4,9 @@ finish or re-queue what is running)."""
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Callable
+from typing import IO
 
 from narrate.config import load_profile
 from narrate.errors import UsageError
@@ -27,11 +29,25 @@ def check_binding(config: ServiceConfig) -> int:
     return count
 
 
+def hold_data_folder(config: ServiceConfig) -> IO[bytes]:
+    """One server per data folder: a second would re-queue the first one's running jobs
+    as if it had died. The lock goes with the process, however it ends (kill -9 too)."""
+    config.data.mkdir(parents=True, exist_ok=True)
+    handle = (config.data / "serve.lock").open("wb")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise UsageError(f"another narrate serve is using {config.data}") from None
+    return handle
+
+
 def serve(config: ServiceConfig, announce: Callable[[str], None]) -> None:
     import uvicorn
 
     from narrate.service.app import create_app
 
+    lock = hold_data_folder(config)  # noqa: F841 (held until the process ends)
     key_count = check_binding(config)
     load_profile(config.profile)  # an unknown default profile is an error now, not per request
     app = create_app(config)
