@@ -71,7 +71,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+        codes = {
+            404: "not_found",
+            405: "method_not_allowed",
+            400: "malformed_json",
+        }  # 400: FastAPI's parse failure
         return error_response(
             exc.status_code, codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail)
         )

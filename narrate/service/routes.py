@@ -19,6 +19,7 @@ from narrate.service.player import player_page
 
 router = APIRouter()
 ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
+PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 def service(request: Request) -> Any:
@@ -132,6 +133,10 @@ def put_article(request: Request, article_id: str, body: ArticleIn, key: WriterK
             422,
             "missing_field" if not given else "conflicting_fields",
             "send exactly one of text, markdown or html",
+        )
+    if not PROFILE_NAME.match(payload.get("profile") or "default"):  # a name, never a path on this machine
+        raise ApiError(
+            422, "unknown_profile", "profile: a profile name (letters, digits, '-', '_'), not a path"
         )
     if len(payload[given[0]]) > svc.config.max_text_chars:
         raise ApiError(413, "text_too_long", f"the article is over {svc.config.max_text_chars} characters")
