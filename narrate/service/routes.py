@@ -74,26 +74,28 @@ def _manifest(svc: Any, row: dict[str, Any]) -> dict[str, Any] | None:
         return None
 
 
-def view(request: Request, row: dict[str, Any]) -> dict[str, Any]:
+def view(request: Request, row: dict[str, Any], full: bool = True) -> dict[str, Any]:
     """What GET /v1/articles/{id} answers: the job, the last finished narration's
-    numbers and manifest, and links to its files."""
+    numbers and manifest, and links to its files (a list leaves out the manifest and
+    the sidecars' links: it reads no file)."""
     svc = service(request)
     config = svc.config
     base = config.base_url or str(request.base_url)
-    manifest = _manifest(svc, row)
+    manifest = _manifest(svc, row) if full else None
     prefix = f"/v1/articles/{row['id']}"
     links: dict[str, Any] = {
         "self": base.rstrip("/") + prefix,
         "deliveries": base.rstrip("/") + prefix + "/deliveries",
     }
-    if manifest is not None:
 
-        def make(path: str) -> str:
-            return files.link(base, path, config.audio, svc.secret, config.signed_url_ttl_s)
+    def make(path: str) -> str:
+        return files.link(base, path, config.audio, svc.secret, config.signed_url_ttl_s)
 
+    if row["audio"]:
         links["audio"] = make(prefix + "/audio")
         links["player"] = make(prefix + "/player")
         links["manifest"] = make(f"{prefix}/files/{row['audio'].rsplit('.', 1)[0]}.json")
+    if manifest is not None:
         links["files"] = {
             kind: make(f"{prefix}/files/{name}") for kind, name in manifest.get("files", {}).items()
         }
@@ -186,7 +188,7 @@ def list_articles(
         raise ApiError(422, "invalid_cursor", "cursor: pass the 'next' of the previous page")
     rows = service(request).store.articles(status, since, cursor, limit)
     following = f"{rows[-1]['updated']}|{rows[-1]['id']}" if len(rows) == limit else None
-    return {"articles": [view(request, r) | {"manifest": None} for r in rows], "next": following}
+    return {"articles": [view(request, r, full=False) for r in rows], "next": following}
 
 
 @router.get("/v1/articles/{article_id}/deliveries", tags=["articles"])
