@@ -59,7 +59,14 @@ def test_submit_webhook_range_and_decode(service: Service, tmp_path: Path) -> No
     assert head.headers["content-type"] == "audio/mpeg" and head.headers["content-range"].startswith(
         "bytes 0-1023/"
     )
+    headers_only = call("HEAD", article["links"]["audio"])  # podcast apps ask before they fetch
+    assert (
+        headers_only.status == 200
+        and headers_only.body == b""
+        and headers_only.headers["accept-ranges"] == "bytes"
+    )
     whole = call("GET", article["links"]["audio"])
+    assert int(headers_only.headers["content-length"]) == len(whole.body)
     assert whole.status == 200 and whole.body[:1024] == head.body
     assert (
         call("GET", article["links"]["audio"], headers={"If-None-Match": whole.headers["etag"]}).status == 304

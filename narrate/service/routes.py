@@ -197,7 +197,7 @@ def deliveries(request: Request, article_id: str, key: Key) -> dict[str, Any]:
     return {"deliveries": service(request).store.deliveries(article_id)}
 
 
-@router.get("/v1/articles/{article_id}/audio", tags=["files"])
+@router.api_route("/v1/articles/{article_id}/audio", methods=["GET", "HEAD"], tags=["files"])
 def audio(request: Request, article_id: str) -> Response:
     svc = service(request)
     files.check_access(request, svc.config.audio, svc.secret)
@@ -207,7 +207,7 @@ def audio(request: Request, article_id: str) -> Response:
     return files.send_file(request, svc.config.articles / row["dir"] / row["audio"])
 
 
-@router.get("/v1/articles/{article_id}/files/{name}", tags=["files"])
+@router.api_route("/v1/articles/{article_id}/files/{name}", methods=["GET", "HEAD"], tags=["files"])
 def sidecar(request: Request, article_id: str, name: str) -> Response:
     svc = service(request)
     files.check_access(request, svc.config.audio, svc.secret)

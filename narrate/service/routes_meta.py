@@ -77,7 +77,7 @@ def feed(request: Request) -> Response:
     return Response(xml, media_type="application/rss+xml; charset=utf-8")
 
 
-@router.get("/v1/media/{folder}/{name}", tags=["files"])
+@router.api_route("/v1/media/{folder}/{name}", methods=["GET", "HEAD"], tags=["files"])
 def media(request: Request, folder: str, name: str) -> Response:
     svc = _service(request)
     files.check_access(request, svc.config.audio, svc.secret)
