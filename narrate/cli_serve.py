@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from narrate.cli_shared import _fail
-from narrate.errors import DependencyError, NarrateError
+from narrate.errors import NarrateError
 
 
 def _config(config_file: Path | None, **flags: Any) -> Any:
@@ -79,14 +79,9 @@ def serve(ctx: click.Context, config_file: Path | None, **flags: Any) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    from narrate.service.server import serve as run
+
     try:
-        try:
-            from narrate.service.server import serve as run
-        except ModuleNotFoundError as exc:
-            raise DependencyError(
-                f"narrate serve needs the service extra ({exc.name} is missing): "
-                "pip install 'narrate[service]'"
-            ) from None
         run(_config(config_file, **flags), lambda line: click.echo(line, err=True))
     except NarrateError as err:
         _fail(err)

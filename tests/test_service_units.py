@@ -101,3 +101,26 @@ def test_rate_and_queue_limits_answer_429(tmp_path: Path) -> None:
         assert codes[0].headers["retry-after"] and codes[2].headers["retry-after"]
     finally:
         server.stop()
+
+
+def test_the_web_stack_loads_only_for_narrate_serve(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, narrate.cli; print([m for m in ('fastapi', 'uvicorn', 'starlette') if m in sys.modules])"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+        == "[]\n"
+    )
+    fake = tmp_path / "no-extra"
+    fake.mkdir()
+    (fake / "uvicorn.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'uvicorn'\", name='uvicorn')\n"
+    )
+    result = narrate_cli("serve", "--data", str(tmp_path / "data"), env={"PYTHONPATH": str(fake)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(
+        "narrate: error: narrate serve needs the service extra (uvicorn is missing)"
+    )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import IO
 
 from narrate.config import load_profile
-from narrate.errors import UsageError
+from narrate.errors import DependencyError, UsageError
 from narrate.service.config import ServiceConfig, is_loopback
 from narrate.service.store import Store
 
@@ -43,10 +43,14 @@ def hold_data_folder(config: ServiceConfig) -> IO[bytes]:
 
 
 def serve(config: ServiceConfig, announce: Callable[[str], None]) -> None:
-    import uvicorn
+    try:
+        import uvicorn
 
-    from narrate.service.app import create_app
-
+        from narrate.service.app import create_app
+    except ModuleNotFoundError as exc:
+        raise DependencyError(
+            f"narrate serve needs the service extra ({exc.name} is missing): pip install 'narrate[service]'"
+        ) from None
     lock = hold_data_folder(config)  # noqa: F841 (held until the process ends)
     key_count = check_binding(config)
     load_profile(config.profile)  # an unknown default profile is an error now, not per request
