@@ -121,6 +121,10 @@ def test_writes_and_reads_need_a_valid_key(service: Service) -> None:
     assert (missing.status, missing.code) == (401, "unauthorized")
     assert missing.headers["www-authenticate"] == "Bearer"
     assert call("PUT", url, body, token="nk_forged_token").code == "invalid_key"
+    unparsed = call(
+        "PUT", url, raw=b'{"text": broken', token="nk_forged_token"
+    )  # the key first, then the body
+    assert (unparsed.status, unparsed.code) == (401, "invalid_key")
     assert call("GET", url).code == "unauthorized"
     spare = create_key(service.server.data, "--label", "spare")
     listed = narrate_cli("serve", "keys", "list", "--data", str(service.server.data))

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from narrate import __version__
 from narrate.errors import NarrateError
 from narrate.service import errors, routes, routes_meta
+from narrate.service.auth import authenticate
 from narrate.service.config import ServiceConfig
 from narrate.service.documents import document_for, settings_for
 from narrate.service.store import Store
@@ -53,17 +54,28 @@ class Service:
     started: float = field(default_factory=time.time)
 
 
-class BodyLimit:
-    """Refuse a write whose body is over the limit (413) or of unknown length (411)
-    before any of it is read."""
+class WriteGate:
+    """Before a write's body is read: the key is checked (401), then its length (411
+    without one, 413 over the limit). A client without a key learns nothing from how
+    its body would have been parsed, and a large body is refused unread."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, store: Store, max_bytes: int) -> None:
         self.app = app
+        self.store = store
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("PUT", "POST", "PATCH"):
             headers = dict(scope["headers"])
+            try:
+                await run_in_threadpool(
+                    authenticate, self.store, headers.get(b"authorization", b"").decode("latin-1")
+                )
+            except errors.ApiError as exc:
+                await errors.error_response(exc.status, exc.code, exc.message, exc.headers)(
+                    scope, receive, send
+                )
+                return
             length = headers.get(b"content-length", b"").decode("latin-1")
             problem = None
             if not length.isdigit():
@@ -115,5 +127,5 @@ def create_app(config: ServiceConfig) -> FastAPI:
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(routes_meta.router)
-    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(WriteGate, store=store, max_bytes=config.max_body_bytes)
     return app

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from narrate.errors import NarrateError
-from narrate.service import files, keys
+from narrate.service import files
+from narrate.service.auth import authenticate
 from narrate.service.documents import CONTENT_KINDS, document_for, fingerprint, settings_for
 from narrate.service.errors import ApiError, from_narrate
 from narrate.service.models import ArticleIn
@@ -28,21 +29,7 @@ def service(request: Request) -> Any:
 
 def api_key(request: Request) -> dict[str, Any]:
     """The caller's key, from ``Authorization: Bearer <token>``."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(
-            401,
-            "unauthorized",
-            "send an API key: Authorization: Bearer <key>",
-            {"WWW-Authenticate": "Bearer"},
-        )
-    key = service(request).store.key_by_hash(keys.token_hash(token.strip()))
-    if key is None:
-        raise ApiError(
-            401, "invalid_key", "this API key is unknown or revoked", {"WWW-Authenticate": "Bearer"}
-        )
-    return key
+    return authenticate(service(request).store, request.headers.get("authorization", ""))
 
 
 def writer_key(request: Request, key: Annotated[dict[str, Any], Depends(api_key)]) -> dict[str, Any]:
