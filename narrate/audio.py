@@ -126,12 +126,8 @@ def silence(ms: int, sample_rate: int) -> bytes:
     return b"\x00\x00" * int(sample_rate * ms / 1000)
 
 
-def assemble(
-    parts: Iterable[tuple[Clip, int]],
-    sample_rate: int,
-    path: Path,
-    on_part: Callable[[bytes, int], None] | None = None,
-) -> Timeline:
+def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path,
+             on_part: Callable[[bytes, int], None] | None = None) -> Timeline:
     """Write (clip, pause_after_ms) parts, one at a time, into one timeline at
     ``sample_rate`` in ``path``. Memory holds one clip at a time, whatever the length.
     ``on_part`` sees each part as written (its PCM, pause included, and the frame of

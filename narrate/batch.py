@@ -72,11 +72,9 @@ class Report:
         return sum(r.duration_s for r in self.rows if r.status in ("done", "skipped")) / 3600
 
     def summary(self) -> str:
-        return (
-            f"{self.count('done')} done, {self.count('skipped')} skipped (up to date), "
-            f"{self.count('failed')} failed; {self.audio_hours:.2f} hours of audio; "
-            f"{self.wall_s:.1f} s"
-        )
+        return (f"{self.count('done')} done, {self.count('skipped')} skipped (up to date), "
+                f"{self.count('failed')} failed; {self.audio_hours:.2f} hours of audio; "
+                f"{self.wall_s:.1f} s")
 
 
 # -- safe names -------------------------------------------------------------------------
@@ -123,10 +121,8 @@ def _file_loader(path: Path) -> Callable[[], Document]:
 
 def _files_under(folder: Path) -> Iterator[Path]:
     for path in sorted(folder.rglob("*")):
-        if (
-            path.is_file()
-            and path.suffix.lower() in ARTICLE_SUFFIXES
-            and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES and not any(
+            part.startswith(".") for part in path.relative_to(folder).parts
         ):
             yield path
 
@@ -188,14 +184,8 @@ def _manifest_items(path: Path, namer: Namer) -> Iterator[Item]:
         yield Item(label, dest, functools.partial(_manifest_document, entry, label, path.parent))
 
 
-def collect(
-    inputs: Iterable[str],
-    out_dir: Path,
-    suffix: str,
-    *,
-    from_list: Path | None = None,
-    manifest: Path | None = None,
-) -> list[Item]:
+def collect(inputs: Iterable[str], out_dir: Path, suffix: str, *, from_list: Path | None = None,
+            manifest: Path | None = None) -> list[Item]:
     """Every article the arguments name, each with a safe, unique destination in ``out_dir``."""
     namer = Namer(out_dir, suffix)
     patterns = list(inputs)
@@ -235,15 +225,8 @@ def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: A
     try:
         doc = drop_boilerplate(item.load(), keep=options.keep_boilerplate)
         row.encoding = doc.encoding
-        result = narrate_document(
-            doc,
-            settings,
-            item.dest,
-            keep_boilerplate=options.keep_boilerplate,
-            force=options.force,
-            synthesizer=synth,
-            hints=hints,
-        )
+        result = narrate_document(doc, settings, item.dest, keep_boilerplate=options.keep_boilerplate,
+                                  force=options.force, synthesizer=synth, hints=hints)
         row.status = "skipped" if result.skipped else "done"
         row.duration_s = round(result.duration_ms / 1000, 1)
     except NarrateError as err:
@@ -253,13 +236,8 @@ def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: A
     return row
 
 
-def run_batch(
-    items: list[Item],
-    settings: Settings,
-    out_dir: Path,
-    options: BatchOptions,
-    progress: Callable[[Row, Report], None] | None = None,
-) -> Report:
+def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: BatchOptions,
+              progress: Callable[[Row, Report], None] | None = None) -> Report:
     """Narrate every item (two at a time on two cores, sharing one engine pool)."""
     from narrate.synthesis import synthesizer_for
 
@@ -319,3 +297,4 @@ def write_report(report: Report, out_dir: Path, csv_path: Path | None = None) ->
 
 def suffix_for(settings: Settings) -> str:
     return format_for(settings.output.format).suffix
+

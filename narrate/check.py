@@ -42,21 +42,15 @@ def unknown_to_espeak(words: Iterable[str], voice: str = "en-us") -> set[str]:
     words = sorted(set(words))
     if not words:
         return set()
-    trace = subprocess.run(
-        [_espeak(), "-q", "-X", "-v", voice, "\n".join(words)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    ).stdout
+    trace = subprocess.run([_espeak(), "-q", "-X", "-v", voice, "\n".join(words)],
+                           capture_output=True, text=True, timeout=60, check=False).stdout
     found = {m.lower() for m in re.findall(r"Found: '([^']+)'", trace)}
     return {w for w in words if w.lower() not in found}
 
 
 def phonemes(word: str, voice: str = "en-us") -> str:
-    out = subprocess.run(
-        [_espeak(), "-q", "-x", "-v", voice, word], capture_output=True, text=True, timeout=30, check=False
-    ).stdout
+    out = subprocess.run([_espeak(), "-q", "-x", "-v", voice, word], capture_output=True, text=True,
+                         timeout=30, check=False).stdout
     return " ".join(out.split())
 
 
@@ -90,12 +84,6 @@ def check(script: Script, source_text: str, known: Iterable[str] = (), voice: st
             if word[0].isupper() and not stem.isupper() and index > 0 and rare(word):
                 candidates.setdefault(word, line)
     for word in sorted(unknown_to_espeak(candidates, voice), key=lambda w: (candidates[w], w)):
-        findings.append(
-            Finding(
-                candidates[word],
-                word,
-                "name read by rule (not in espeak-ng's dictionary)",
-                f"{word}\t[[{phonemes(word, voice)}]]",
-            )
-        )
+        findings.append(Finding(candidates[word], word, "name read by rule (not in espeak-ng's dictionary)",
+                                f"{word}\t[[{phonemes(word, voice)}]]"))
     return sorted(findings, key=lambda f: (f.line, f.word))

@@ -68,95 +68,39 @@ def cli() -> None:
 
 @cli.command(DEFAULT_COMMAND)
 @click.argument("source", metavar="ARTICLE")
-@click.option(
-    "-o",
-    "--output",
-    metavar="PATH",
-    help="Audio file to write, or a folder (ending in /). Default: output/<slug-of-title>.mp3",
-)
+@click.option("-o", "--output", metavar="PATH",
+              help="Audio file to write, or a folder (ending in /). Default: output/<slug-of-title>.mp3")
 @voice_options
 @text_options
-@click.option(
-    "--disclaimer-clip",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="Open with this recording (any format ffmpeg reads) instead of the spoken disclaimer.",
-)
+@click.option("--disclaimer-clip", type=click.Path(path_type=Path), metavar="FILE",
+              help="Open with this recording (any format ffmpeg reads) instead of the spoken disclaimer.")
 @click.option("--disclaimer-text", metavar="TEXT", help="Words of the spoken disclaimer.")
 @click.option("--no-disclaimer", is_flag=True, help="Leave the AI-voice disclaimer out.")
-@click.option(
-    "--format",
-    "format_",
-    metavar="FMT",
-    help="mp3, m4a, ogg, opus, wav or flac (default: from -o's extension, else mp3).",
-)
+@click.option("--format", "format_", metavar="FMT",
+              help="mp3, m4a, ogg, opus, wav or flac (default: from -o's extension, else mp3).")
 @click.option("--bitrate", metavar="RATE", help="Encoder bitrate, e.g. 96k (default 96k).")
-@click.option(
-    "--sample-rate",
-    type=click.IntRange(8000, 96000),
-    metavar="HZ",
-    help="Output sample rate (default 44100).",
-)
-@click.option(
-    "--loudness",
-    type=click.FloatRange(-40, -5),
-    metavar="LUFS",
-    help="Integrated loudness target (default -16; true peak stays under -1 dBTP).",
-)
-@click.option(
-    "--captions",
-    metavar="LIST",
-    callback=lambda c, p, v: _caption_kinds(v),
-    help="Caption files to write: vtt, srt or 'vtt,srt' (default vtt).",
-)
-@click.option(
-    "--word-timings",
-    is_flag=True,
-    default=None,
-    help="Also write <name>.words.vtt: one cue per word, for read-along highlighting.",
-)
-@click.option(
-    "--cover",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    metavar="IMAGE",
-    help="Cover art (JPEG or PNG) embedded in MP3 and M4A files.",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(0, 64),
-    metavar="N",
-    help="Synthesis worker processes (default: one per core; 0: in this process).",
-)
+@click.option("--sample-rate", type=click.IntRange(8000, 96000), metavar="HZ",
+              help="Output sample rate (default 44100).")
+@click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS",
+              help="Integrated loudness target (default -16; true peak stays under -1 dBTP).")
+@click.option("--captions", metavar="LIST", callback=lambda c, p, v: _caption_kinds(v),
+              help="Caption files to write: vtt, srt or 'vtt,srt' (default vtt).")
+@click.option("--word-timings", is_flag=True, default=None,
+              help="Also write <name>.words.vtt: one cue per word, for read-along highlighting.")
+@click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="IMAGE",
+              help="Cover art (JPEG or PNG) embedded in MP3 and M4A files.")
+@click.option("-j", "--jobs", type=click.IntRange(0, 64), metavar="N",
+              help="Synthesis worker processes (default: one per core; 0: in this process).")
 @click.option("--no-cache", is_flag=True, help="Synthesise every sentence again; don't use the clip cache.")
-@click.option(
-    "-f",
-    "--force",
-    is_flag=True,
-    help="Re-make the output even when it is up to date with the same article and settings.",
-)
-@click.option(
-    "--keep-boilerplate", is_flag=True, help="Read scraped boilerplate (player labels, author boxes) too."
-)
-@click.option(
-    "--encoding",
-    default="utf-8",
-    show_default=True,
-    metavar="NAME|auto",
-    help="Text encoding of the article: a codec name, or auto to detect a legacy one.",
-)
+@click.option("-f", "--force", is_flag=True,
+              help="Re-make the output even when it is up to date with the same article and settings.")
+@click.option("--keep-boilerplate", is_flag=True,
+              help="Read scraped boilerplate (player labels, author boxes) too.")
+@click.option("--encoding", default="utf-8", show_default=True, metavar="NAME|auto",
+              help="Text encoding of the article: a codec name, or auto to detect a legacy one.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, print only the output path.")
-def speak(
-    source: str,
-    output: str | None,
-    quiet: bool,
-    no_cache: bool,
-    keep_boilerplate: bool,
-    force: bool,
-    format_: str | None,
-    encoding: str,
-    **flags: Any,
-) -> None:
+def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boilerplate: bool,
+          force: bool, format_: str | None, encoding: str, **flags: Any) -> None:
     """Narrate ARTICLE (a .txt, .md or .html file, or - for stdin) to an audio file.
 
     Writes the audio, WebVTT captions (.vtt) and a manifest (.json) side by side.
@@ -168,15 +112,8 @@ def speak(
 
     try:
         settings = build_settings(format=format_, cache=False if no_cache else None, **flags)
-        result = narrate_file(
-            source,
-            settings,
-            output,
-            progress=_progress(quiet),
-            keep_boilerplate=keep_boilerplate,
-            force=force,
-            encoding=encoding,
-        )
+        result = narrate_file(source, settings, output, progress=_progress(quiet),
+                              keep_boilerplate=keep_boilerplate, force=force, encoding=encoding)
     except NarrateError as err:
         _fail(err)
     if quiet:
@@ -184,41 +121,25 @@ def speak(
     elif result.skipped:
         click.echo(f"{result.audio}  {_minutes(result.duration_ms)}  (up to date; --force re-makes it)")
     else:
-        click.echo(
-            f"{result.audio}  {_minutes(result.duration_ms)}  "
-            f"({result.utterances} utterances, {result.synthesized} synthesised, "
-            f"{result.from_cache} from cache, "
-            f"{result.pieces[0]} of {result.pieces[1]} pieces encoded)"
-        )
+        click.echo(f"{result.audio}  {_minutes(result.duration_ms)}  "
+                   f"({result.utterances} utterances, {result.synthesized} synthesised, "
+                   f"{result.from_cache} from cache, "
+                   f"{result.pieces[0]} of {result.pieces[1]} pieces encoded)")
 
 
 @cli.command()
 @click.argument("source", metavar="ARTICLE")
 @click.option("--raw", is_flag=True, help="The sentences as written, before normalisation.")
-@click.option(
-    "--explain",
-    is_flag=True,
-    help="Also show what was dropped as boilerplate and why, and each sentence as written.",
-)
+@click.option("--explain", is_flag=True,
+              help="Also show what was dropped as boilerplate and why, and each sentence as written.")
 @click.option("--keep-boilerplate", is_flag=True, help="Keep scraped boilerplate.")
-@click.option(
-    "--encoding",
-    default="utf-8",
-    show_default=True,
-    metavar="NAME|auto",
-    help="Text encoding of the article.",
-)
-@click.option(
-    "--profile",
-    default="default",
-    show_default=True,
-    metavar="NAME|PATH",
-    help="Voice profile (its lexicons and utterance length apply).",
-)
+@click.option("--encoding", default="utf-8", show_default=True, metavar="NAME|auto",
+              help="Text encoding of the article.")
+@click.option("--profile", default="default", show_default=True, metavar="NAME|PATH",
+              help="Voice profile (its lexicons and utterance length apply).")
 @text_options
-def script(
-    source: str, raw: bool, explain: bool, keep_boilerplate: bool, encoding: str, profile: str, **flags: Any
-) -> None:
+def script(source: str, raw: bool, explain: bool, keep_boilerplate: bool, encoding: str, profile: str,
+           **flags: Any) -> None:
     """Print what would be said: one utterance per line (ARTICLE may be -).
 
     \b
@@ -245,20 +166,10 @@ def script(
 
 @cli.command()
 @click.argument("source", metavar="ARTICLE")
-@click.option(
-    "--encoding",
-    default="utf-8",
-    show_default=True,
-    metavar="NAME|auto",
-    help="Text encoding of the article.",
-)
-@click.option(
-    "--profile",
-    default="default",
-    show_default=True,
-    metavar="NAME|PATH",
-    help="Voice profile (its lexicons and voice apply).",
-)
+@click.option("--encoding", default="utf-8", show_default=True, metavar="NAME|auto",
+              help="Text encoding of the article.")
+@click.option("--profile", default="default", show_default=True, metavar="NAME|PATH",
+              help="Voice profile (its lexicons and voice apply).")
 @text_options
 def check(source: str, encoding: str, profile: str, **flags: Any) -> None:
     """List what the voice is likely to mispronounce, with lexicon entries to fix it.
@@ -281,12 +192,8 @@ def check(source: str, encoding: str, profile: str, **flags: Any) -> None:
         settings = build_settings(profile=profile, **flags)
         doc = load_document(source, encoding=encoding)
         text = decode(read_bytes(source), source, encoding)[0] if source != "-" else ""
-        found = find(
-            script_for(doc, settings),
-            text,
-            known=[w for w, _ in lexicon_for(settings).entries],
-            voice=settings.voice.voice or "en-us",
-        )
+        found = find(script_for(doc, settings), text, known=[w for w, _ in lexicon_for(settings).entries],
+                     voice=settings.voice.voice or "en-us")
     except NarrateError as err:
         _fail(err)
     if not found:
@@ -399,9 +306,6 @@ def main() -> None:
     except Exception as exc:  # a bug: say so in one line, keep the detail for debugging
         if os.environ.get("NARRATE_DEBUG"):
             raise
-        click.echo(
-            f"narrate: internal error: {type(exc).__name__}: {exc} "
-            "(set NARRATE_DEBUG=1 to see the traceback)",
-            err=True,
-        )
+        click.echo(f"narrate: internal error: {type(exc).__name__}: {exc} "
+                   "(set NARRATE_DEBUG=1 to see the traceback)", err=True)
         sys.exit(EXIT_INTERNAL)

@@ -18,44 +18,26 @@ from narrate.errors import NarrateError, UsageError
 
 @click.command()
 @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--base-url",
-    metavar="URL",
-    help="Where DIR is published, e.g. https://example.org/podcast/ [feed.toml: base_url].",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Feed file to write. Default: DIR/feed.xml",
-)
+@click.option("--base-url", metavar="URL",
+              help="Where DIR is published, e.g. https://example.org/podcast/ [feed.toml: base_url].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Feed file to write. Default: DIR/feed.xml")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the N newest articles.")
 @click.option("--title", metavar="TEXT", help="Show title [feed.toml: title].")
 @click.option("--description", metavar="TEXT", help="Show description [feed.toml: description].")
 @click.option("--author", metavar="NAME", help="Show author [feed.toml: author].")
-@click.option(
-    "--email", metavar="ADDRESS", help="Owner e-mail, which directories use to verify you [feed.toml: email]."
-)
-@click.option(
-    "--image",
-    metavar="URL",
-    help="Artwork, .jpg or .png, 1400-3000 px square: a URL or a path under the base URL [feed.toml: image].",
-)
+@click.option("--email", metavar="ADDRESS",
+              help="Owner e-mail, which directories use to verify you [feed.toml: email].")
+@click.option("--image", metavar="URL",
+              help="Artwork, .jpg or .png, 1400-3000 px square: a URL or a path under the base URL "
+                   "[feed.toml: image].")
 @click.option("--link", metavar="URL", help="The show's web page (default: the base URL) [feed.toml: link].")
-@click.option(
-    "--language", metavar="CODE", help="Language, e.g. en or en-GB (default en) [feed.toml: language]."
-)
-@click.option(
-    "--category",
-    metavar="NAME",
-    help='Apple Podcasts category, e.g. "News/Daily News" (default News) [feed.toml: category].',
-)
-@click.option(
-    "--explicit/--not-explicit",
-    default=None,
-    help="Mark the show explicit (default: not) [feed.toml: explicit].",
-)
+@click.option("--language", metavar="CODE",
+              help="Language, e.g. en or en-GB (default en) [feed.toml: language].")
+@click.option("--category", metavar="NAME",
+              help='Apple Podcasts category, e.g. "News/Daily News" (default News) [feed.toml: category].')
+@click.option("--explicit/--not-explicit", default=None,
+              help="Mark the show explicit (default: not) [feed.toml: explicit].")
 def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | None, **channel: Any) -> None:
     """Build a podcast feed from the narrations under DIR.
 
@@ -80,64 +62,28 @@ def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | N
 
 @click.command()
 @click.argument("inputs", nargs=-1, metavar="INPUT...")
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    metavar="DIR",
-    help="Folder for the audio (mirrors the input folders) and report.json.",
-)
-@click.option(
-    "--from-list",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="A file with one input (file, folder or glob) per line.",
-)
-@click.option(
-    "--manifest",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE.jsonl",
-    help="JSON Lines: one article per line with id and text, html or path "
-    "(plus title, author, date, url, publication).",
-)
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="Folder for the audio (mirrors the input folders) and report.json.")
+@click.option("--from-list", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="A file with one input (file, folder or glob) per line.")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.jsonl",
+              help="JSON Lines: one article per line with id and text, html or path "
+                   "(plus title, author, date, url, publication).")
 @voice_options
 @text_options
 @click.option("--format", "format_", metavar="FMT", help="mp3 (default), m4a, ogg, opus, wav or flac.")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1, 64),
-    metavar="N",
-    help="Articles and engine workers at once (default: one per core).",
-)
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), metavar="N",
+              help="Articles and engine workers at once (default: one per core).")
 @click.option("-f", "--force", is_flag=True, help="Re-make outputs that are up to date.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first article that fails.")
-@click.option(
-    "--report-csv",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Also write the report as CSV.",
-)
+@click.option("--report-csv", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write the report as CSV.")
 @click.option("--keep-boilerplate", is_flag=True, help="Read scraped boilerplate too.")
 @click.option("--no-cache", is_flag=True, help="Don't use the sentence cache.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress; only the summary.")
-def batch(
-    inputs: tuple[str, ...],
-    out_dir: Path,
-    from_list: Path | None,
-    manifest: Path | None,
-    format_: str | None,
-    jobs: int | None,
-    force: bool,
-    fail_fast: bool,
-    report_csv: Path | None,
-    keep_boilerplate: bool,
-    no_cache: bool,
-    quiet: bool,
-    **flags: Any,
-) -> None:
+def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manifest: Path | None,
+          format_: str | None, jobs: int | None, force: bool, fail_fast: bool, report_csv: Path | None,
+          keep_boilerplate: bool, no_cache: bool, quiet: bool, **flags: Any) -> None:
     """Narrate many articles into DIR: files, folders (.txt .md .html, recursively),
     globs, a list file or a JSON Lines manifest.
 
@@ -157,12 +103,10 @@ def batch(
         settings = build_settings(format=format_, cache=False if no_cache else None, jobs=jobs, **flags)
         if not inputs and from_list is None and manifest is None:
             raise UsageError("give articles to narrate: INPUT..., --from-list or --manifest")
-        items = archive.collect(
-            inputs, out_dir, archive.suffix_for(settings), from_list=from_list, manifest=manifest
-        )
-        options = archive.BatchOptions(
-            jobs=jobs or default_jobs(), force=force, fail_fast=fail_fast, keep_boilerplate=keep_boilerplate
-        )
+        items = archive.collect(inputs, out_dir, archive.suffix_for(settings),
+                                from_list=from_list, manifest=manifest)
+        options = archive.BatchOptions(jobs=jobs or default_jobs(), force=force,
+                                       fail_fast=fail_fast, keep_boilerplate=keep_boilerplate)
         report = archive.run_batch(items, settings, out_dir, options, _batch_progress(quiet, len(items)))
         path = archive.write_report(report, out_dir, report_csv)
     except NarrateError as err:
@@ -189,12 +133,8 @@ def _batch_progress(quiet: bool, total: int) -> Callable[[Any, Any], None] | Non
         eta = elapsed / finished * (total - finished) if finished else 0
         width = 24
         bar = "#" * (width * finished // total) + "-" * (width - width * finished // total)
-        click.echo(
-            f"\r[{bar}] {finished}/{total} articles · {report.audio_hours:.2f} h audio · "
-            f"{report.count('failed')} failed · ETA {_minutes(eta * 1000)}  ",
-            err=True,
-            nl=False,
-        )
+        click.echo(f"\r[{bar}] {finished}/{total} articles · {report.audio_hours:.2f} h audio · "
+                   f"{report.count('failed')} failed · ETA {_minutes(eta * 1000)}  ", err=True, nl=False)
         if finished == total:
             click.echo(err=True)
 
@@ -202,11 +142,8 @@ def _batch_progress(quiet: bool, total: int) -> Callable[[Any, Any], None] | Non
 
 
 def _batch_table(report: Any) -> str:
-    rows = [
-        ("done", report.count("done")),
-        ("skipped (up to date)", report.count("skipped")),
-        ("failed", report.count("failed")),
-    ]
+    rows = [("done", report.count("done")), ("skipped (up to date)", report.count("skipped")),
+            ("failed", report.count("failed"))]
     if report.count("not run"):
         rows.append(("not run (--fail-fast)", report.count("not run")))
     rows += [("hours of audio", f"{report.audio_hours:.2f}"), ("wall time", f"{report.wall_s:.1f} s")]

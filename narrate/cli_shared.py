@@ -53,21 +53,12 @@ def _minutes(ms: float) -> str:
 
 def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option(
-            "--profile",
-            default="default",
-            show_default=True,
-            metavar="NAME|PATH",
-            help="Voice profile: a name from voices/ or a .toml file.",
-        ),
+        click.option("--profile", default="default", show_default=True, metavar="NAME|PATH",
+                     help="Voice profile: a name from voices/ or a .toml file."),
         click.option("--engine", metavar="NAME", help="Speech engine (see 'narrate engines')."),
         click.option("--voice", metavar="ID", help="Voice id or name (see 'narrate voices')."),
-        click.option(
-            "--rate",
-            type=click.IntRange(80, 500),
-            metavar="WPM",
-            help="Speaking rate in words per minute [profile: 175].",
-        ),
+        click.option("--rate", type=click.IntRange(80, 500), metavar="WPM",
+                     help="Speaking rate in words per minute [profile: 175]."),
         click.option("--pitch", type=click.IntRange(0, 100), help="Pitch, 0-100."),
         click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume, 0.0-1.0."),
     ]
@@ -78,18 +69,10 @@ def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def text_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option(
-            "--lexicon",
-            multiple=True,
-            type=click.Path(dir_okay=False),
-            metavar="FILE",
-            help="Pronunciation lexicon (.tsv or .toml), over the profile's; repeatable.",
-        ),
-        click.option(
-            "--skip-acronym-asides",
-            is_flag=True,
-            help='Don\'t read "(CSTO)" after "Collective Security Treaty Organization".',
-        ),
+        click.option("--lexicon", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Pronunciation lexicon (.tsv or .toml), over the profile's; repeatable."),
+        click.option("--skip-acronym-asides", is_flag=True,
+                     help='Don\'t read "(CSTO)" after "Collective Security Treaty Organization".'),
     ]
     for option in reversed(options):
         func = option(func)

@@ -100,9 +100,8 @@ def narrate_file(
     """Narrate ``source`` (a path or ``-``) to ``output``; skip it when ``output`` is
     already up to date with the same source and settings (unless ``force``)."""
     doc = load_document(source, keep_boilerplate, encoding)
-    return narrate_document(
-        doc, settings, output, progress=progress, keep_boilerplate=keep_boilerplate, force=force
-    )
+    return narrate_document(doc, settings, output, progress=progress,
+                            keep_boilerplate=keep_boilerplate, force=force)
 
 
 def narrate_document(
@@ -124,16 +123,8 @@ def narrate_document(
     stamp = stamps(doc.source_sha256, settings, keep_boilerplate)
     if not force and (manifest := up_to_date(dest, stamp.inputs)) is not None:
         files = tuple(dest.parent / n for n in manifest.files.values())
-        return Result(
-            dest,
-            (dest, *files, dest.with_suffix(".json")),
-            dest.with_suffix(".json"),
-            manifest.audio.duration_ms,
-            len(manifest.utterances),
-            0,
-            0,
-            skipped=True,
-        )
+        return Result(dest, (dest, *files, dest.with_suffix(".json")), dest.with_suffix(".json"),
+                      manifest.audio.duration_ms, len(manifest.utterances), 0, 0, skipped=True)
     previous = None if force else previous_levels(dest, stamp.settings)
     target = Target(dest, settings, stamp, previous, hints)
     from narrate.render import Render

@@ -55,14 +55,9 @@ def start_measuring(target: Target, synth: Synthesizer, rate: int | None = None)
     if target.fmt.name != "mp3" or rate is None:
         return None
     out = target.settings.output
-    return EarlyMeasure(
-        rate,
-        synth.cache,
-        target_lufs=out.loudness,
-        out_rate=target.fmt.rate(out.sample_rate),
-        bitrate=out.bitrate,
-        round_trip=not (target.hints and target.hints.codec),
-    )
+    return EarlyMeasure(rate, synth.cache, target_lufs=out.loudness,
+                        out_rate=target.fmt.rate(out.sample_rate), bitrate=out.bitrate,
+                        round_trip=not (target.hints and target.hints.codec))
 
 
 class Render:
@@ -71,9 +66,8 @@ class Render:
     ``synthesizer``: a running Synthesizer to share (a batch's); otherwise one is made
     for this narration and stopped with it."""
 
-    def __init__(
-        self, target: Target, synthesizer: Synthesizer | None = None, progress: Progress | None = None
-    ) -> None:
+    def __init__(self, target: Target, synthesizer: Synthesizer | None = None,
+                 progress: Progress | None = None) -> None:
         self.target = target
         self._synth = synthesizer
         self._progress = progress
@@ -133,26 +127,14 @@ class Render:
         timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm", on_part=self._early)
         if self._progress:
             self._progress("encoding", 0, 1)
-        written = write_outputs(
-            target, script, timeline, engine_identity=synth.identity(), cache=synth.cache, early=self._early
-        )
+        written = write_outputs(target, script, timeline, engine_identity=synth.identity(),
+                                cache=synth.cache, early=self._early)
         # A shared synthesizer's stats add up every narration it served: this one's
         # counts are its plan's (the clips it found missing were made for it).
-        made, reused = (
-            (len(plan.missing), plan.distinct - len(plan.missing))
-            if synth.shared
-            else (synth.stats.synthesized, synth.stats.from_cache)
-        )
-        return Result(
-            written.audio,
-            written.files,
-            written.manifest,
-            timeline.duration_ms,
-            len(script.article),
-            made,
-            reused,
-            pieces=written.pieces,
-        )
+        made, reused = ((len(plan.missing), plan.distinct - len(plan.missing)) if synth.shared
+                        else (synth.stats.synthesized, synth.stats.from_cache))
+        return Result(written.audio, written.files, written.manifest, timeline.duration_ms,
+                      len(script.article), made, reused, pieces=written.pieces)
 
 
 def _parts(utterances: tuple[Utterance, ...], voice: Iterator[Clip]) -> Iterator[tuple[Clip, int]]:

@@ -85,9 +85,8 @@ def skip_acronym_asides(text: str) -> str:
     return _ACRONYM_ASIDE.sub(drop, text)
 
 
-def _block_utterances(
-    block: Block, settings: Settings, lexicon: Lexicon
-) -> list[tuple[str, str, tuple[int, int]]]:
+def _block_utterances(block: Block, settings: Settings, lexicon: Lexicon
+                      ) -> list[tuple[str, str, tuple[int, int]]]:
     found = []
     for start, end in segment.split(block.text, settings.max_utterance_chars):
         written = block.text[start:end]
@@ -108,16 +107,8 @@ def disclaimer_utterance(settings: Settings) -> Utterance | None:
     disclaimer = settings.disclaimer
     if not disclaimer.enabled:
         return None
-    return Utterance(
-        0,
-        disclaimer.text,
-        spoken_form(disclaimer.text),
-        -1,
-        "disclaimer",
-        (0, 0),
-        pause_after("disclaimer", True, settings.pauses),
-        recording=disclaimer.clip,
-    )
+    return Utterance(0, disclaimer.text, spoken_form(disclaimer.text), -1, "disclaimer", (0, 0),
+                     pause_after("disclaimer", True, settings.pauses), recording=disclaimer.clip)
 
 
 def pause_after(kind: str, last_in_block: bool, pauses: Pauses) -> int:
@@ -145,7 +136,9 @@ def build_script(doc: Document, settings: Settings) -> Script:
         found = _block_utterances(block, settings, lexicon)
         for n, (written, spoken, span) in enumerate(found):
             pause = pause_after(block.kind, n == len(found) - 1, pauses)
-            utterances.append(Utterance(len(utterances), written, spoken, number, block.kind, span, pause))
+            utterances.append(
+                Utterance(len(utterances), written, spoken, number, block.kind, span, pause)
+            )
     if len(utterances) > (opening is not None):
         utterances[-1] = replace(utterances[-1], pause_after_ms=END_PAUSE_MS)
     return Script(doc, tuple(utterances))

@@ -91,6 +91,7 @@ def _sigint_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
+
 class Synthesizer:
     """Context manager: ``with Synthesizer(...) as s: keys = s.synthesize(texts)``.
 
@@ -311,11 +312,8 @@ class Synthesizer:
                     max_workers=max(1, self.jobs if self.shared else min(self.jobs, wanted)),
                     mp_context=multiprocessing.get_context(self._start_method()),
                     initializer=workers.init,
-                    initargs=(
-                        f"{self._engine_cls.__module__}:{self._engine_cls.__qualname__}",
-                        self.settings,
-                        str(self.cache.root),
-                    ),
+                    initargs=(f"{self._engine_cls.__module__}:{self._engine_cls.__qualname__}",
+                              self.settings, str(self.cache.root)),
                 )
             return self._pool
 
@@ -349,9 +347,8 @@ class Synthesizer:
             self._kill_pool()
             raise
 
-    def _after_a_hang(
-        self, pending: dict[Any, tuple[str, str, int]]
-    ) -> tuple[cf.ProcessPoolExecutor, dict[Any, tuple[str, str, int]]]:
+    def _after_a_hang(self, pending: dict[Any, tuple[str, str, int]]
+                      ) -> tuple[cf.ProcessPoolExecutor, dict[Any, tuple[str, str, int]]]:
         """Nothing finished within the timeout: the workers are stopped and every pending
         sentence is tried again in fresh ones, up to RETRIES tries for the oldest."""
         oldest_text, oldest_attempt = max(((t, a) for _, t, a in pending.values()), key=lambda p: p[1])
@@ -364,10 +361,8 @@ class Synthesizer:
         self._kill_pool()
         self.stats.retries += 1
         pool = self._workers(len(pending))
-        return pool, {
-            pool.submit(workers.synthesize, text, key): (key, text, attempt + 1)
-            for key, text, attempt in pending.values()
-        }
+        return pool, {pool.submit(workers.synthesize, text, key): (key, text, attempt + 1)
+                      for key, text, attempt in pending.values()}
 
     @staticmethod
     def _result(future: cf.Future[float], text: str) -> float | None:

@@ -96,6 +96,7 @@ class PieceHashes:
             self._held = None
 
 
+
 def digest(timeline: Timeline, piece: Piece) -> str:
     """The hash of a piece's PCM: computed once a rendering, part of every key for it."""
     return hashlib.sha256(timeline.read(piece.start, piece.stop)).hexdigest()
@@ -118,9 +119,8 @@ def runs(pieces: list[Piece]) -> list[list[Piece]]:
     return found
 
 
-def excerpt_within(
-    seams: list[int], frames: int | None, rate: int, seconds: float = EXCERPT_SECONDS
-) -> Piece | None:
+def excerpt_within(seams: list[int], frames: int | None, rate: int, seconds: float = EXCERPT_SECONDS
+                   ) -> Piece | None:
     """About ``seconds`` of the narration's opening, from pause to pause: from the pause
     after the first part (the disclaimer, or the title) to the first pause ``seconds``
     later. ``seams`` are the pauses known so far and ``frames`` the whole length once
@@ -136,3 +136,4 @@ def excerpt(timeline: Timeline, seconds: float = EXCERPT_SECONDS) -> Piece:
     found = excerpt_within(list(timeline.seams), timeline.frames, timeline.sample_rate, seconds)
     assert found is not None
     return found
+

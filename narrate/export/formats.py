@@ -45,4 +45,8 @@ def format_for(name: str) -> Format:
     try:
         return FORMATS[name.lower().lstrip(".")]
     except KeyError:
-        raise UsageError(f"unknown audio format {name!r}; choose one of: {', '.join(FORMATS)}") from None
+        raise UsageError(
+            f"unknown audio format {name!r}; choose one of: {', '.join(FORMATS)}"
+        ) from None
+
+

@@ -22,16 +22,8 @@ def encoder_args(rate: int, out_rate: int, bitrate: str) -> list[str]:
 
 def mp3_args(rate: int, out_rate: int, bitrate: str) -> list[str]:
     """``encoder_args`` for a bare stream (no Xing frame, no ID3 tag) on stdout: a piece."""
-    return [
-        *encoder_args(rate, out_rate, bitrate),
-        "-write_xing",
-        "0",
-        "-id3v2_version",
-        "0",
-        "-f",
-        "mp3",
-        "pipe:1",
-    ]
+    return [*encoder_args(rate, out_rate, bitrate), "-write_xing", "0", "-id3v2_version", "0",
+            "-f", "mp3", "pipe:1"]
 
 
 def lowpass(rate: int, out_rate: int, bitrate: str) -> list[str]:
@@ -68,3 +60,4 @@ def mp3_frames(data: bytes) -> int:
         pos += 144 * bitrate * 1000 // rate + padding
         count += 1
     return count
+

@@ -108,9 +108,8 @@ def blocks_of(pcm: bytes, rate: int) -> list[float]:
     """The gating blocks of ``pcm`` measured on its own."""
     if meter.available():
         return meter.blocks_of(pcm, rate)
-    _, log = ffmpeg_output(
-        [*raw_input(rate), "-af", BLOCKS.format(peak=""), "-f", "null", "-"], "measure loudness", stdin=pcm
-    )
+    _, log = ffmpeg_output([*raw_input(rate), "-af", BLOCKS.format(peak=""), "-f", "null", "-"],
+                           "measure loudness", stdin=pcm)
     return parse_blocks(log)[0]
 
 
@@ -121,23 +120,12 @@ class StreamMeter:
 
     def __init__(self, rate: int) -> None:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by blocks() or abandon()
-        cmd = [
-            ffmpeg(),
-            "-hide_banner",
-            "-nostdin",
-            "-nostats",
-            *raw_input(rate),
-            "-af",
-            BLOCKS.format(peak=""),
-            "-f",
-            "null",
-            "-",
-        ]
+        cmd = [ffmpeg(), "-hide_banner", "-nostdin", "-nostats", *raw_input(rate),
+               "-af", BLOCKS.format(peak=""), "-f", "null", "-"]
         try:
             self._cmd = cmd
-            self._proc = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log
-            )
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                          stderr=self._log)
         except OSError as exc:
             self._log.close()
             raise EncodeError(f"could not run ffmpeg: {exc}", command=cmd) from None
@@ -230,8 +218,7 @@ def apply(pcm: bytes, rate: int, gain_db: float) -> bytes:
     """``pcm`` with ``gain_db`` applied through the limiter (for short clips)."""
     out, _ = ffmpeg_output(
         [*raw_input(rate), "-af", chain(gain_db), "-f", "s16le", "-ar", str(rate), "-ac", "1", "pipe:1"],
-        "level a clip",
-        stdin=pcm,
+        "level a clip", stdin=pcm,
     )
     return out
 
@@ -264,25 +251,9 @@ def level(pcm_path: Path, rate: int, gain_db: float, out_path: Path, out_rate: i
         f"[level]aresample={out_rate}:resampler=soxr[out]"
     )
     log = run_ffmpeg(
-        [
-            *raw_input(rate, str(pcm_path)),
-            "-filter_complex",
-            graph,
-            "-map",
-            "[out]",
-            "-f",
-            "s16le",
-            "-ar",
-            str(out_rate),
-            "-ac",
-            "1",
-            str(out_path),
-            "-map",
-            "[measured]",
-            "-f",
-            "null",
-            "-",
-        ],
+        [*raw_input(rate, str(pcm_path)), "-filter_complex", graph,
+         "-map", "[out]", "-f", "s16le", "-ar", str(out_rate), "-ac", "1", str(out_path),
+         "-map", "[measured]", "-f", "null", "-"],
         "level the audio",
     )
     return parse_summary(log)
@@ -310,13 +281,8 @@ class Gain:
     share: CodecShare | None = None  # the round trip it was decided from (None: kept or silent)
 
 
-def mp3_gain(
-    target_lufs: float,
-    input_lufs: float,
-    previous: Levels | None,
-    first: Callable[[], CodecShare],
-    measure: Callable[[float], CodecShare],
-) -> Gain:
+def mp3_gain(target_lufs: float, input_lufs: float, previous: Levels | None,
+             first: Callable[[], CodecShare], measure: Callable[[float], CodecShare]) -> Gain:
     """The gain that brings a narration measured at ``input_lufs`` to ``target_lufs``
     after the limiter and the codec: the last gain when an edit keeps it; otherwise from
     what the codec takes at a trial gain near the answer (``first()``: the reading at

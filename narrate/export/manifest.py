@@ -146,7 +146,9 @@ class Manifest:
             "source": asdict(self.source),
             "settings": asdict(self.settings),
             "disclaimer": asdict(self.disclaimer) if self.disclaimer else None,
-            "utterances": [{**asdict(u), "source_span": list(u.source_span)} for u in self.utterances],
+            "utterances": [
+                {**asdict(u), "source_span": list(u.source_span)} for u in self.utterances
+            ],
             "dropped": [{"text": text, "reason": reason} for text, reason in self.dropped],
             "audio": asdict(self.audio),
             "files": dict(self.files),
@@ -200,10 +202,8 @@ def _from_dict(record: object) -> Manifest:
         raise ManifestError("missing 'schema', 'narrate_version' or 'audio'")
     assert isinstance(record, dict)
     if record["schema"] != SCHEMA:
-        raise UnsupportedSchema(
-            f"manifest schema {record['schema']} is not supported "
-            f"(narrate {__version__} reads schema {SCHEMA})"
-        )
+        raise UnsupportedSchema(f"manifest schema {record['schema']} is not supported "
+                            f"(narrate {__version__} reads schema {SCHEMA})")
     files = dict(record.get("files") or {})
     captions = record.get("captions")  # an early form: one caption file named at the top level
     if isinstance(captions, str):
@@ -236,19 +236,10 @@ def _utterance(data: object) -> UtteranceRecord:
         raise ManifestError("bad or missing 'utterances'")
     words = tuple(WordRecord(w["text"], w["start_ms"], w.get("end_ms", 0)) for w in data.get("words", []))
     span = data.get("source_span") or (0, 0)
-    base = _record(
-        UtteranceRecord, {k: v for k, v in data.items() if k not in ("words", "source_span")}, "utterances"
-    )
-    return UtteranceRecord(
-        base.index,
-        base.kind,
-        base.written,
-        base.spoken,
-        (int(span[0]), int(span[1])),
-        base.start_ms,
-        base.end_ms,
-        words,
-    )
+    base = _record(UtteranceRecord, {k: v for k, v in data.items() if k not in ("words", "source_span")},
+                   "utterances")
+    return UtteranceRecord(base.index, base.kind, base.written, base.spoken, (int(span[0]), int(span[1])),
+                           base.start_ms, base.end_ms, words)
 
 
 def _loudness(data: object) -> LoudnessRecord:

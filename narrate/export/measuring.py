@@ -34,34 +34,18 @@ def round_trip_runs(rate: int, trial_db: float, out_rate: int, bitrate: str) -> 
     too, and a second ffmpeg decodes and meters the MP3 (true peak too)."""
     trial = f"{levels.chain(trial_db)},aresample={out_rate}:resampler=soxr"
     if meter.available() and mp3decode.available():
-        return FfmpegChain(
-            [[*raw_input(rate), "-af", trial, *mp3_args(rate, out_rate, bitrate)]], "measure loudness"
-        )
+        return FfmpegChain([[*raw_input(rate), "-af", trial, *mp3_args(rate, out_rate, bitrate)]],
+                           "measure loudness")
     graph = f"[0:a]asplit[a][b];[a]{levels.BLOCKS.format(peak='')}[plain];[b]{trial}[trial]"
-    return FfmpegChain(
-        [
-            [
-                *raw_input(rate),
-                "-filter_complex",
-                graph,
-                "-map",
-                "[plain]",
-                "-f",
-                "null",
-                "-",
-                "-map",
-                "[trial]",
-                *mp3_args(rate, out_rate, bitrate),
-            ],
-            ["-f", "mp3", "-i", "pipe:0", "-af", levels.BLOCKS.format(peak=":peak=true"), "-f", "null", "-"],
-        ],
-        "measure loudness",
-    )
+    return FfmpegChain([
+        [*raw_input(rate), "-filter_complex", graph, "-map", "[plain]", "-f", "null", "-",
+         "-map", "[trial]", *mp3_args(rate, out_rate, bitrate)],
+        ["-f", "mp3", "-i", "pipe:0", "-af", levels.BLOCKS.format(peak=":peak=true"), "-f", "null", "-"],
+    ], "measure loudness")
 
 
-def round_trip(
-    pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: str, runs: FfmpegChain | None = None
-) -> CodecShare:
+def round_trip(pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: str,
+               runs: FfmpegChain | None = None) -> CodecShare:
     """How much loudness the limiter and the MP3 codec take from ``pcm`` at the trial
     gain (at 96 kbps LAME takes ~0.5 LU off espeak-ng's bright voice, and the limiter
     takes more the more gain it gets: both are measured, not assumed), and the true
@@ -84,15 +68,8 @@ def round_trip(
     return CodecShare(plain_i + trial_db - played_i, peak if peak is not None else -120.0, trial_db)
 
 
-def trip_through_cache(
-    cache: ClipCache,
-    pcm: bytes,
-    rate: int,
-    trial_db: float,
-    out_rate: int,
-    bitrate: str,
-    runs: FfmpegChain | None = None,
-) -> CodecShare:
+def trip_through_cache(cache: ClipCache, pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: str,
+                       runs: FfmpegChain | None = None) -> CodecShare:
     """The round trip of ``pcm`` from the cache, or measured and cached (``runs``: its
     ffmpeg runs, started earlier; stopped unused on a cache hit)."""
     lame = mp3_args(rate, out_rate, bitrate)
@@ -114,14 +91,9 @@ def _dealt(blocks: list[float], piece: Piece, origin: int, rate: int) -> list[fl
     return blocks[(piece.start - origin + step - 1) // step : (piece.stop - origin + step - 1) // step]
 
 
-def plain_blocks(
-    timeline: Timeline,
-    pieces: list[Piece],
-    digests: list[str],
-    cache: ClipCache,
-    pool: ThreadPoolExecutor,
-    foreseen: Foreseen | None = None,
-) -> tuple[list[list[float]], Callable[[], None]]:
+def plain_blocks(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: ClipCache,
+           pool: ThreadPoolExecutor, foreseen: Foreseen | None = None
+           ) -> tuple[list[list[float]], Callable[[], None]]:
     """Each piece's gating blocks as it is, from the cache where it can, and a function
     that caches the ones measured now (called while the encoders run). When most are
     missing, the stretch from the first to the last is metered at once (in two halves,
@@ -140,10 +112,8 @@ def plain_blocks(
     elif len(missing) > 2:
         # Contiguous runs of pieces, one meter per core, each reading its run (libebur128
         # lets go of the GIL while it measures).
-        runs = [
-            missing[k * len(missing) // JOBS_GUESS : (k + 1) * len(missing) // JOBS_GUESS]
-            for k in range(JOBS_GUESS)
-        ]
+        runs = [missing[k * len(missing) // JOBS_GUESS : (k + 1) * len(missing) // JOBS_GUESS]
+                for k in range(JOBS_GUESS)]
 
         def meter_run(run: list[int]) -> None:
             first, last = pieces[run[0]], pieces[run[-1]]
@@ -153,13 +123,9 @@ def plain_blocks(
 
         list(pool.map(meter_run, [run for run in runs if run]))
     else:
-        for n, blocks in zip(
-            missing,
-            pool.map(
-                lambda n: levels.blocks_of(timeline.read(pieces[n].start, pieces[n].stop), rate), missing
-            ),
-            strict=True,
-        ):
+        for n, blocks in zip(missing, pool.map(
+                lambda n: levels.blocks_of(timeline.read(pieces[n].start, pieces[n].stop), rate), missing),
+                strict=True):
             found[n] = blocks
 
     def remember() -> None:
@@ -191,16 +157,8 @@ class EarlyMeasure:
     meter and the round trip.
     """
 
-    def __init__(
-        self,
-        rate: int,
-        cache: ClipCache,
-        *,
-        target_lufs: float,
-        out_rate: int,
-        bitrate: str,
-        round_trip: bool = True,
-    ) -> None:
+    def __init__(self, rate: int, cache: ClipCache, *, target_lufs: float, out_rate: int, bitrate: str,
+                 round_trip: bool = True) -> None:
         """``round_trip=False``: the limiter's and codec's share is known already (a
         batch measures it once for all its articles): only the meter runs."""
         self.rate = rate
@@ -228,7 +186,7 @@ class EarlyMeasure:
         self._frames += len(pcm) // 2
         if not self._seams:
             self._first = pcm
-            self._held += pcm[2 * (seam - start) :]
+            self._held += pcm[2 * (seam - start):]
         elif self._excerpt is None:
             self._first = b""
             self._held += pcm
@@ -245,9 +203,8 @@ class EarlyMeasure:
             return
         out_rate, bitrate = self._settings
         runs, self._runs = self._runs, None
-        self._trip = self._pool.submit(
-            trip_through_cache, self._cache, pcm, self.rate, self._trial, out_rate, bitrate, runs
-        )
+        self._trip = self._pool.submit(trip_through_cache, self._cache, pcm, self.rate, self._trial,
+                                       out_rate, bitrate, runs)
 
     def finish(self) -> Foreseen:
         """The readings, once the meter and the round trip are done."""
@@ -260,12 +217,8 @@ class EarlyMeasure:
         assert self._excerpt is not None
         blocks = self._meter.blocks()
         self._done = True
-        return Foreseen(
-            blocks,
-            self._excerpt,
-            self._trip.result() if self._trip is not None else None,
-            self._hashes.result(),
-        )
+        return Foreseen(blocks, self._excerpt, self._trip.result() if self._trip is not None else None,
+                        self._hashes.result())
 
     def __enter__(self) -> EarlyMeasure:
         return self

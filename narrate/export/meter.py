@@ -77,12 +77,8 @@ class BlockMeter:
         data = self._pending + pcm if self._pending else pcm
         size = 2 * self._step
         whole = len(data) - len(data) % size
-        add, momentary, state, reading = (
-            self._lib.ebur128_add_frames_short,
-            self._lib.ebur128_loudness_momentary,
-            self._state,
-            self._reading,
-        )
+        add, momentary, state, reading = (self._lib.ebur128_add_frames_short,
+                                          self._lib.ebur128_loudness_momentary, self._state, self._reading)
         blocks = self._blocks
         out = ctypes.byref(reading)
         for offset in range(0, whole, size):

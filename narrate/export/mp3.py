@@ -38,9 +38,8 @@ class Encoded:
     decoded_frames: int  # samples a decoder yields, at the output rate
 
 
-def encode(
-    timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: int, bitrate: str
-) -> list[Encoded]:
+def encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: int, bitrate: str
+            ) -> list[Encoded]:
     """Level and encode ``pieces`` (in timeline order) with one ffmpeg process, each its
     own LAME stream: starting ffmpeg costs ~80 ms, as much as encoding fifteen seconds of
     speech. Pieces that follow one another are read as one input and split by
@@ -70,12 +69,8 @@ def encode(
             n += len(run)
         args += ["-filter_complex", ";".join(graph)]
         for j in range(n):
-            args += [
-                "-map",
-                f"[o{j}]",
-                *mp3_args(timeline.sample_rate, out_rate, bitrate)[:-1],
-                str(Path(scratch) / f"{j}.mp3"),
-            ]
+            args += ["-map", f"[o{j}]", *mp3_args(timeline.sample_rate, out_rate, bitrate)[:-1],
+                     str(Path(scratch) / f"{j}.mp3")]
         ffmpeg_output(args, "encode mp3", stdin=stdin)
         encoded = [(Path(scratch) / f"{j}.mp3").read_bytes() for j in range(n)]
     return [Encoded(mp3, mp3_frames(mp3) * MP3_FRAME) for mp3 in encoded]
@@ -106,17 +101,9 @@ class Rendered:
 
 
 def render_mp3(
-    timeline: Timeline,
-    cache: ClipCache,
-    *,
-    target_lufs: float,
-    out_rate: int,
-    bitrate: str,
-    jobs: int,
-    previous: Levels | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    hints: Hints | None = None,
-    early: EarlyMeasure | None = None,
+    timeline: Timeline, cache: ClipCache, *, target_lufs: float, out_rate: int, bitrate: str, jobs: int,
+    previous: Levels | None = None, progress: Callable[[int, int], None] | None = None,
+    hints: Hints | None = None, early: EarlyMeasure | None = None,
 ) -> Rendered:
     """Measure, level and encode every piece (cached ones are reused); the MP3 bytes of
     each piece in order and where each starts in the decoded output. ``previous``: how
@@ -150,8 +137,7 @@ def render_mp3(
         shares = batches(missing, pieces, count)
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as encoders:
             made = encoders.map(
-                lambda batch: encode(timeline, [pieces[n] for n in batch], gain, out_rate, bitrate), shares
-            )
+                lambda batch: encode(timeline, [pieces[n] for n in batch], gain, out_rate, bitrate), shares)
             meanwhile()
             for batch, results in zip(shares, made, strict=True):
                 for n, result in zip(batch, results, strict=True):
@@ -219,3 +205,4 @@ def time_map(rendered: Rendered, in_rate: int, out_rate: int) -> Callable[[int],
         return ms
 
     return to_output
+

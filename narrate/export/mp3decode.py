@@ -65,12 +65,9 @@ def decode(mp3: bytes, rate: int) -> bytes:
     if not handle:
         raise EncodeError(f"libmpg123 could not start a decoder (error {error.value})")
     try:
-        if (
-            lib.mpg123_param(handle, ADD_FLAGS, QUIET, 0.0) != OK
-            or lib.mpg123_format_none(handle) != OK
-            or lib.mpg123_format(handle, rate, 1, ENC_SIGNED_16) != OK
-            or lib.mpg123_open_feed(handle) != OK
-        ):
+        if (lib.mpg123_param(handle, ADD_FLAGS, QUIET, 0.0) != OK or lib.mpg123_format_none(handle) != OK
+                or lib.mpg123_format(handle, rate, 1, ENC_SIGNED_16) != OK
+                or lib.mpg123_open_feed(handle) != OK):
             raise EncodeError(f"libmpg123 cannot decode mono MP3 at {rate} Hz")
         out = ctypes.create_string_buffer(1 << 16)
         done = ctypes.c_size_t()

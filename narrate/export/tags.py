@@ -75,28 +75,15 @@ def write_id3(path: Path, tags: Tags) -> None:
     id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
     id3.add(TXXX(encoding=3, desc="narrate", text=json.dumps(tags.provenance, sort_keys=True)))
     if tags.cover is not None:
-        id3.add(
-            APIC(encoding=3, mime=_cover_mime(tags.cover), type=3, desc="Cover", data=tags.cover.read_bytes())
-        )
+        id3.add(APIC(encoding=3, mime=_cover_mime(tags.cover), type=3, desc="Cover",
+                     data=tags.cover.read_bytes()))
     ids = _chapter_ids(tags.chapters)
     for element_id, chapter in zip(ids, tags.chapters, strict=True):
-        id3.add(
-            CHAP(
-                element_id=element_id,
-                start_time=chapter.start_ms,
-                end_time=chapter.end_ms,
-                sub_frames=[TIT2(encoding=3, text=chapter.title)],
-            )
-        )
+        id3.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
+                     sub_frames=[TIT2(encoding=3, text=chapter.title)]))
     if ids:
-        id3.add(
-            CTOC(
-                element_id="toc",
-                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                child_element_ids=ids,
-                sub_frames=[TIT2(encoding=3, text="Chapters")],
-            )
-        )
+        id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                     child_element_ids=ids, sub_frames=[TIT2(encoding=3, text="Chapters")]))
     id3.save(str(path), v2_version=4)
 
 
@@ -120,13 +107,8 @@ def ffmetadata(tags: Tags, with_chapters: bool = True) -> str:
     lines = [";FFMETADATA1"]
     lines += [f"{key}={_escape(value)}" for key, value in fields.items() if value]
     for chapter in tags.chapters if with_chapters else ():
-        lines += [
-            "[CHAPTER]",
-            "TIMEBASE=1/1000",
-            f"START={chapter.start_ms}",
-            f"END={chapter.end_ms}",
-            f"title={_escape(chapter.title)}",
-        ]
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={chapter.start_ms}",
+                  f"END={chapter.end_ms}", f"title={_escape(chapter.title)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -156,17 +138,11 @@ def write_mp4_cover(path: Path, cover: Path) -> None:
 
 def podcast_chapters(chapters: Sequence[Chapter]) -> str:
     """The Podcasting 2.0 JSON chapters file (podcast:chapters)."""
-    return (
-        json.dumps(
-            {
-                "version": "1.2.0",
-                "chapters": [
-                    {"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": c.title}
-                    for c in chapters
-                ],
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-        + "\n"
-    )
+    return json.dumps(
+        {
+            "version": "1.2.0",
+            "chapters": [{"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000,
+                          "title": c.title} for c in chapters],
+        },
+        ensure_ascii=False, indent=2,
+    ) + "\n"

@@ -69,20 +69,15 @@ def chapters_for(script: Script, timeline: Timeline) -> list[Chapter]:
 
 def cues(script: Script, timeline: Timeline) -> list[Cue]:
     """A caption per utterance, as written (the disclaimer's own words included)."""
-    return [
-        Cue(span.start_ms, span.end_ms, u.written)
-        for u, span in zip(script.utterances, timeline.spans, strict=True)
-    ]
+    return [Cue(span.start_ms, span.end_ms, u.written)
+            for u, span in zip(script.utterances, timeline.spans, strict=True)]
 
 
 def word_cues(script: Script, timeline: Timeline) -> list[Cue]:
     """A caption per word of the article (the disclaimer's words are not the article's)."""
-    return [
-        Cue(w.start_ms, w.end_ms, w.text)
-        for u, group in zip(script.utterances, timeline.words, strict=True)
-        if u.kind != "disclaimer"
-        for w in group
-    ]
+    return [Cue(w.start_ms, w.end_ms, w.text)
+            for u, group in zip(script.utterances, timeline.words, strict=True) if u.kind != "disclaimer"
+            for w in group]
 
 
 def tags_for(script: Script, target: Target, engine_identity: str, chapters: tuple[Chapter, ...]) -> Tags:
@@ -104,17 +99,9 @@ def tags_for(script: Script, target: Target, engine_identity: str, chapters: tup
     )
 
 
-def manifest_for(
-    script: Script,
-    timeline: Timeline,
-    target: Target,
-    *,
-    engine_identity: str,
-    audio: manifests.AudioRecord,
-    files: dict[str, str],
-    loudness: manifests.LoudnessRecord,
-    chapters: list[Chapter],
-) -> manifests.Manifest:
+def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_identity: str,
+                 audio: manifests.AudioRecord, files: dict[str, str], loudness: manifests.LoudnessRecord,
+                 chapters: list[Chapter]) -> manifests.Manifest:
     doc, settings = script.document, target.settings
     disclaimer = None
     utterances: list[manifests.UtteranceRecord] = []
@@ -122,42 +109,20 @@ def manifest_for(
     for utterance, span, words in spoken:
         if utterance.kind == "disclaimer":
             clip = utterance.recording
-            disclaimer = manifests.DisclaimerRecord(
-                utterance.written, str(clip) if clip else None, span.start_ms, span.end_ms
-            )
+            disclaimer = manifests.DisclaimerRecord(utterance.written, str(clip) if clip else None,
+                                                    span.start_ms, span.end_ms)
             continue
-        utterances.append(
-            manifests.UtteranceRecord(
-                len(utterances),
-                utterance.kind,
-                utterance.written,
-                utterance.spoken,
-                utterance.span,
-                span.start_ms,
-                span.end_ms,
-                tuple(manifests.WordRecord(**asdict(w)) for w in words),
-            )
-        )
+        utterances.append(manifests.UtteranceRecord(
+            len(utterances), utterance.kind, utterance.written, utterance.spoken, utterance.span,
+            span.start_ms, span.end_ms, tuple(manifests.WordRecord(**asdict(w)) for w in words),
+        ))
     return manifests.Manifest(
         fingerprint=target.stamps.inputs,
         settings_fingerprint=target.stamps.settings,
-        source=manifests.SourceRecord(
-            doc.source,
-            doc.title,
-            doc.byline,
-            doc.publication,
-            doc.date,
-            doc.url,
-            doc.source_sha256,
-            doc.encoding,
-        ),
-        settings=manifests.SettingsRecord(
-            settings.profile,
-            settings.engine,
-            engine_identity,
-            asdict(settings.voice),
-            asdict(settings.pauses),
-        ),
+        source=manifests.SourceRecord(doc.source, doc.title, doc.byline, doc.publication, doc.date, doc.url,
+                                      doc.source_sha256, doc.encoding),
+        settings=manifests.SettingsRecord(settings.profile, settings.engine, engine_identity,
+                                          asdict(settings.voice), asdict(settings.pauses)),
         disclaimer=disclaimer,
         utterances=tuple(utterances),
         dropped=doc.dropped,
@@ -168,36 +133,19 @@ def manifest_for(
     )
 
 
-def write_outputs(
-    target: Target,
-    script: Script,
-    timeline: Timeline,
-    *,
-    engine_identity: str,
-    cache: ClipCache,
-    early: EarlyMeasure | None = None,
-) -> Written:
+def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_identity: str,
+                  cache: ClipCache, early: EarlyMeasure | None = None) -> Written:
     dest, fmt, out = target.dest, target.fmt, target.settings.output
     rate = fmt.rate(out.sample_rate)
     rendered: Rendered | None = None
     if fmt.name == "mp3":
         # The tag writer's imports load while the encoders run, not after them.
         threading.Thread(target=importlib.import_module, args=("mutagen.id3",), daemon=True).start()
-        rendered = render_mp3(
-            timeline,
-            cache,
-            target_lufs=out.loudness,
-            out_rate=rate,
-            bitrate=out.bitrate,
-            jobs=target.jobs,
-            previous=target.previous,
-            hints=target.hints,
-            early=early,
-        )
+        rendered = render_mp3(timeline, cache, target_lufs=out.loudness, out_rate=rate, bitrate=out.bitrate,
+                              jobs=target.jobs, previous=target.previous, hints=target.hints, early=early)
         gain, input_lufs, measured = rendered.gain_db, rendered.input_lufs, rendered.output
-        timeline = timeline.remapped(
-            time_map(rendered, timeline.sample_rate, rate), 1000 * rendered.decoded_frames / rate
-        )
+        timeline = timeline.remapped(time_map(rendered, timeline.sample_rate, rate),
+                                     1000 * rendered.decoded_frames / rate)
     else:
         gain, before = levels.gain_for(timeline.path, timeline.sample_rate, out.loudness)
         input_lufs = before.integrated_lufs
@@ -244,25 +192,17 @@ def write_outputs(
         sidecars["chapters"] = chapters_path
         manifest_path = dest.with_suffix(".json")
         record = manifest_for(
-            script,
-            timeline,
-            target,
+            script, timeline, target,
             engine_identity=engine_identity,
             audio=manifests.AudioRecord(
-                path=dest.name,
-                format=fmt.name,
-                mime=fmt.mime,
-                bitrate=out.bitrate if fmt.uses_bitrate else None,
-                sample_rate=rate,
-                duration_ms=round(timeline.duration_ms),
-                bytes=len(audio_bytes),
+                path=dest.name, format=fmt.name, mime=fmt.mime,
+                bitrate=out.bitrate if fmt.uses_bitrate else None, sample_rate=rate,
+                duration_ms=round(timeline.duration_ms), bytes=len(audio_bytes),
                 sha256=hashlib.sha256(audio_bytes).hexdigest(),
             ),
             files={kind: path.name for kind, path in sidecars.items()},
             loudness=manifests.LoudnessRecord(
-                target_lufs=out.loudness,
-                input_lufs=round(input_lufs, 2),
-                gain_db=round(gain, 2),
+                target_lufs=out.loudness, input_lufs=round(input_lufs, 2), gain_db=round(gain, 2),
                 integrated_lufs=measured.integrated_lufs,
                 # MP3: true peak of an excerpt after the codec; others: sample peak
                 true_peak_dbtp=measured.peak_db if rendered is not None else None,

@@ -10,15 +10,6 @@ from narrate.feed.episodes import Episode, find_episodes, parse_date
 from narrate.feed.rss import ITUNES_NS, PODCAST_NS, build_feed, podcast_guid, publish_feed, write_feed
 
 __all__ = [
-    "ITUNES_NS",
-    "PODCAST_NS",
-    "Channel",
-    "Episode",
-    "build_feed",
-    "find_episodes",
-    "load_channel",
-    "parse_date",
-    "podcast_guid",
-    "publish_feed",
-    "write_feed",
+    "ITUNES_NS", "PODCAST_NS", "Channel", "Episode", "build_feed", "find_episodes", "load_channel",
+    "parse_date", "podcast_guid", "publish_feed", "write_feed",
 ]
