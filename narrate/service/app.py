@@ -103,7 +103,7 @@ def warm_up(config: ServiceConfig) -> None:
 def create_app(config: ServiceConfig) -> FastAPI:
     store = Store(config.database)
     webhooks = Webhooks(store, config)
-    workers = Workers(store, config, webhooks.deliveries)
+    workers = Workers(store, config, webhooks.deliveries, finished=webhooks.notify)
     service = Service(
         config, store, workers, webhooks, store.server_secret(), RateLimiter(config.rate_per_minute)
     )

@@ -34,10 +34,17 @@ class Workers:
     """``start()`` the threads, ``notify()`` when a job is queued, ``stop()`` at the end.
     ``deliveries(job, outcome)`` says which webhooks a finished job sends."""
 
-    def __init__(self, store: Store, config: ServiceConfig, deliveries: Event) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: ServiceConfig,
+        deliveries: Event,
+        finished: Callable[[], None] = lambda: None,
+    ) -> None:
         self.store = store
         self.config = config
         self._deliveries = deliveries
+        self._finished = finished  # told when a job's outcome is stored (the webhooks wake)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -122,5 +129,6 @@ class Workers:
             return  # stopped mid-job (the engines closed under it): re-queued by stop()
         outcome["seconds"] = round(time.monotonic() - started, 3)
         finished = self.store.finish(job["id"], job["revision"], outcome, self._deliveries(job, outcome))
+        self._finished()
         if not finished and self.store.article(job["id"]) is None:  # deleted while it was narrated
             shutil.rmtree(self.config.articles / job["dir"], ignore_errors=True)
