@@ -124,3 +124,18 @@ def test_the_web_stack_loads_only_for_narrate_serve(tmp_path: Path) -> None:
     assert result.stderr.startswith(
         "narrate: error: narrate serve needs the service extra (uvicorn is missing)"
     )
+
+
+def test_a_due_delivery_is_claimed_once(tmp_path: Path) -> None:
+    from narrate.service.store import Store
+
+    store = Store(tmp_path / "narrate.db")
+    store.submit("a", "f", {"text": "x"}, None, "http://127.0.0.1:9/hook")
+    job = store.claim(set())
+    assert job is not None
+    store.finish("a", 1, {"status": "done"}, [("http://127.0.0.1:9/hook", None, b"{}")])
+    (due,) = store.due_deliveries(time.time())
+    assert store.claim_delivery(due["id"], time.time(), 30)
+    assert not store.claim_delivery(due["id"], time.time(), 30)  # a second pass does not send it again
+    assert store.due_deliveries(time.time()) == []
+    assert not store.finish("a", 1, {"status": "done"}, [])  # an outcome is recorded once

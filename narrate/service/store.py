@@ -289,6 +289,16 @@ class Store:
         )
         return [dict(r) for r in rows]
 
+    def claim_delivery(self, delivery_id: int, now: float, lease_s: float) -> bool:
+        """Take a due delivery for one attempt: it is not due again for ``lease_s`` (so
+        no other loop, or later pass of this one, sends it meanwhile)."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE deliveries SET next_at = ? WHERE id = ? AND state = 'pending' AND next_at <= ?",
+                (now + lease_s, delivery_id, now),
+            )
+        return cursor.rowcount == 1
+
     def record_attempt(
         self, delivery_id: int, status: int | None, error: str | None, next_at: float | None, state: str
     ) -> None:

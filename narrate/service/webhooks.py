@@ -53,8 +53,6 @@ class Webhooks:
         self.config = config
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._in_flight: set[int] = set()
-        self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="narrate-webhook")
         self._thread = threading.Thread(target=self._loop, name="narrate-webhooks", daemon=True)
 
@@ -79,29 +77,24 @@ class Webhooks:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _loop(self) -> None:
+        lease = self.config.webhook_timeout_s + 30
         while not self._stop.is_set():
-            for delivery in self.store.due_deliveries(time.time()):
-                with self._lock:
-                    if delivery["id"] in self._in_flight:
-                        continue
-                    self._in_flight.add(delivery["id"])
-                self._pool.submit(self._attempt, delivery)
+            now = time.time()
+            for delivery in self.store.due_deliveries(now):
+                if self.store.claim_delivery(delivery["id"], now, lease):
+                    self._pool.submit(self._attempt, delivery)
             self._wake.wait(0.2)
             self._wake.clear()
 
     def _attempt(self, delivery: dict[str, Any]) -> None:
-        try:
-            status, error = self._post(delivery)
-            attempts = delivery["attempts"] + 1
-            if status is not None and 200 <= status < 300:
-                self.store.record_attempt(delivery["id"], status, None, None, "delivered")
-                return
-            next_at = time.time() + backoff(attempts, self.config)
-            state = "pending" if next_at <= delivery["created"] + self.config.retry_for_s else "gave_up"
-            self.store.record_attempt(delivery["id"], status, error, next_at, state)
-        finally:
-            with self._lock:
-                self._in_flight.discard(delivery["id"])
+        status, error = self._post(delivery)
+        attempts = delivery["attempts"] + 1
+        if status is not None and 200 <= status < 300:
+            self.store.record_attempt(delivery["id"], status, None, None, "delivered")
+            return
+        next_at = time.time() + backoff(attempts, self.config)
+        state = "pending" if next_at <= delivery["created"] + self.config.retry_for_s else "gave_up"
+        self.store.record_attempt(delivery["id"], status, error, next_at, state)
 
     def _post(self, delivery: dict[str, Any]) -> tuple[int | None, str | None]:
         body = bytes(delivery["body"])
