@@ -32,7 +32,7 @@ def round_trip_runs(rate: int, trial_db: float, out_rate: int, bitrate: str) -> 
     and LAME, the trial MP3 out; this process meters the PCM and decodes and meters the
     MP3 (libebur128, libmpg123). Where either library is missing, ffmpeg meters the PCM
     too, and a second ffmpeg decodes and meters the MP3 (true peak too)."""
-    trial = f"{levels.chain(trial_db)},aresample={out_rate}:resampler=soxr"
+    trial = levels.chain(trial_db, out_rate)
     if meter.available() and mp3decode.available():
         return FfmpegChain([[*raw_input(rate), "-af", trial, *mp3_args(rate, out_rate, bitrate)]],
                            "measure loudness")
@@ -73,7 +73,7 @@ def trip_through_cache(cache: ClipCache, pcm: bytes, rate: int, trial_db: float,
     """The round trip of ``pcm`` from the cache, or measured and cached (``runs``: its
     ffmpeg runs, started earlier; stopped unused on a cache hit)."""
     lame = mp3_args(rate, out_rate, bitrate)
-    key = piece_key("trip", hashlib.sha256(pcm).hexdigest(), rate, trial_db, *lame)
+    key = piece_key("trip", hashlib.sha256(pcm).hexdigest(), rate, levels.chain(trial_db, out_rate), *lame)
     entry = cache.get_entry("pieces", key)
     if entry is not None:
         if runs is not None:

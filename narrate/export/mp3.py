@@ -45,7 +45,7 @@ def encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: in
     speech. Pieces that follow one another are read as one input and split by
     ``asegment``, so their encoders run one after another: encoders fed side by side
     cost a third more CPU (they share the caches)."""
-    chain = f"{levels.chain(gain_db)},aresample={out_rate}:resampler=soxr"
+    chain = levels.chain(gain_db, out_rate)
     with tempfile.TemporaryDirectory(prefix="narrate-pieces-") as scratch:
         args: list[str] = []
         graph: list[str] = []
@@ -124,7 +124,8 @@ def render_mp3(
         """Every piece at ``gain`` (and whether it had to be encoded now): cached ones from
         the cache, the rest in one ffmpeg per core; ``meanwhile`` runs while they work."""
         lame = mp3_args(rate, out_rate, bitrate)
-        keys = [piece_key("mp3", digest, rate, f"{gain:.2f}", *lame) for digest in digests]
+        filters = levels.chain(gain, out_rate)  # in the key: a change of chain re-encodes
+        keys = [piece_key("mp3", digest, rate, filters, *lame) for digest in digests]
         found: list[tuple[Encoded, bool] | None] = []
         for key in keys:
             entry = cache.get_entry("pieces", key)

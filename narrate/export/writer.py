@@ -147,7 +147,7 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
         timeline = timeline.remapped(time_map(rendered, timeline.sample_rate, rate),
                                      1000 * rendered.decoded_frames / rate)
     else:
-        gain, before = levels.gain_for(timeline.path, timeline.sample_rate, out.loudness)
+        gain, before = levels.gain_for(timeline.path, timeline.sample_rate, out.loudness, rate)
         input_lufs = before.integrated_lufs
         levelled = timeline.path.with_suffix(".levelled")
         measured = levels.level(timeline.path, timeline.sample_rate, gain, levelled, rate)
