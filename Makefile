@@ -1,5 +1,6 @@
 # narrate — the README's commands. Each target installs what it needs first.
-#   make demo   set everything up and narrate samples/ferry-timetable.md into output/
+#   make demo   set everything up and narrate samples/ferry-timetable.md into output/, with the
+#               default voice and with the neural one (--profile neural), and print both paths
 #   make test   set everything up and run the whole test suite
 #   make lint   ruff and mypy
 #   make bench  the speed benchmark (README, "Speed")
@@ -27,13 +28,16 @@ system:
 $(STAMP): pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,service]'
+	$(PY) -m pip install -q -e '.[test,service,neural]'
 	@touch $(STAMP)
 
 venv: system $(STAMP)
 
 demo: venv
-	$(VENV)/bin/narrate samples/ferry-timetable.md -o output/
+	@default=$$($(VENV)/bin/narrate samples/ferry-timetable.md -o output/ -q) && \
+	neural=$$($(VENV)/bin/narrate samples/ferry-timetable.md --profile neural -o output/neural/ -q) && \
+	echo "default voice (pyttsx3/espeak-ng): $$default" && \
+	echo "neural voice (--profile neural):   $$neural"
 	@echo
 	@echo "The newsroom service: $(VENV)/bin/narrate serve keys create --data narrate-data"
 	@echo "                      $(VENV)/bin/narrate serve --data narrate-data   # http://127.0.0.1:8150/docs"
@@ -50,6 +54,7 @@ bench: venv
 	@# would compile the package again and the benchmark would time the compiler.
 	$(PY) -m compileall -q narrate >/dev/null
 	$(PY) bench/bench.py
+	$(PY) bench/neural_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from narrate.engines.base import VoiceSettings
 from narrate.errors import DependencyError
 from narrate.models import Script
 
@@ -46,6 +47,15 @@ def unknown_to_espeak(words: Iterable[str], voice: str = "en-us") -> set[str]:
                            capture_output=True, text=True, timeout=60, check=False).stdout
     found = {m.lower() for m in re.findall(r"Found: '([^']+)'", trace)}
     return {w for w in words if w.lower() not in found}
+
+
+def espeak_voice_for(engine: str, settings: VoiceSettings) -> str:
+    """The espeak-ng voice that reads text for ``engine``: Piper voices phonemise with the
+    one their config names (``joe`` → ``en-us``); espeak's voices are espeak-ng's own."""
+    from narrate.engines.base import engine_class
+
+    own = getattr(engine_class(engine), "espeak_voice", None)
+    return str(own(settings)) if callable(own) else settings.voice or "en-us"
 
 
 def phonemes(word: str, voice: str = "en-us") -> str:

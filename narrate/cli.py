@@ -183,6 +183,7 @@ def check(source: str, encoding: str, profile: str, **flags: Any) -> None:
       narrate article.txt --lexicon fixes.tsv
     """
     from narrate.check import check as find
+    from narrate.check import espeak_voice_for
     from narrate.ingest import read_bytes
     from narrate.ingest.decode import decode
     from narrate.pipeline import load_document, script_for
@@ -193,7 +194,7 @@ def check(source: str, encoding: str, profile: str, **flags: Any) -> None:
         doc = load_document(source, encoding=encoding)
         text = decode(read_bytes(source), source, encoding)[0] if source != "-" else ""
         found = find(script_for(doc, settings), text, known=[w for w, _ in lexicon_for(settings).entries],
-                     voice=settings.voice.voice or "en-us")
+                     voice=espeak_voice_for(settings.engine, settings.voice))
     except NarrateError as err:
         _fail(err)
     if not found:
@@ -209,24 +210,40 @@ def check(source: str, encoding: str, profile: str, **flags: Any) -> None:
 @click.option("--profile", default="default", show_default=True, metavar="NAME|PATH")
 @click.option("--language", "-l", metavar="CODE", help="Only voices for this language, e.g. en.")
 def voices(engine: str | None, profile: str, language: str | None) -> None:
-    """List the voices an engine offers: id, name, languages."""
+    """List the voices an engine offers: id, name, languages (and, for Piper voices,
+    quality, sample rate, speakers and licence).
+
+    \b
+      narrate voices --engine piper          # the installed neural voices
+      narrate article.txt --engine piper --voice joe
+    """
     from narrate.config import load_profile
-    from narrate.engines.base import engine_class
+    from narrate.engines.base import canonical_name, engine_class
 
     try:
         settings = load_profile(profile)
         voice = settings.voice
-        if engine and engine != settings.engine:  # the profile's voice belongs to its own engine
+        if engine and canonical_name(engine) != settings.engine:  # the profile's voice is its engine's
             voice = replace(voice, voice=None)
-        loaded = engine_class(engine or settings.engine).load(voice)
-        found = loaded.voices()
-        loaded.close()
+        cls = engine_class(engine or settings.engine)
+        listing = getattr(cls, "installed_voices", None)
+        if callable(listing):  # voices found without loading a model
+            found = listing()
+        else:
+            loaded = cls.load(voice)
+            found = loaded.voices()
+            loaded.close()
     except NarrateError as err:
         _fail(err)
     for v in found:
         if language and not any(lang.startswith(language) for lang in v.languages):
             continue
-        click.echo(f"{v.id:<24} {v.name:<32} {','.join(v.languages)}")
+        line = f"{v.id:<24} {v.name:<32} {','.join(v.languages)}"
+        if v.sample_rate:
+            speakers = f"{v.speakers} speaker{'s' if v.speakers != 1 else ''}"
+            line = (f"{line:<64} {v.quality or '-':<8} {v.sample_rate:>6} Hz  {speakers}  "
+                    f"{v.licence or 'licence not stated'}")
+        click.echo(line.rstrip())
 
 
 @cli.command()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from narrate.engines.base import VoiceSettings
+from narrate.engines.base import VoiceSettings, canonical_name
 from narrate.errors import ConfigError
 
 DEFAULT_DISCLAIMER = "Voice is AI-generated. Inconsistencies may occur."
@@ -46,6 +46,19 @@ class Output:
     cover: Path | None = None
 
 
+ROLES = ("title", "heading", "quote", "disclaimer")  # kinds of utterance a profile may voice apart
+
+
+@dataclass(frozen=True)
+class Role:
+    """Another voice for one kind of utterance (``[roles.title]`` in a profile): what is
+    not set is the main voice's (another engine starts from its own default voice)."""
+
+    engine: str | None = None
+    voice: str | None = None
+    rate: int | None = None
+
+
 @dataclass(frozen=True)
 class Settings:
     profile: str = "default"
@@ -59,6 +72,20 @@ class Settings:
     read_acronym_asides: bool = True  # "Collective Security Treaty Organization (CSTO)": read "(CSTO)"
     jobs: int | None = None  # None: one worker per core (see resolved())
     cache: bool = True
+    roles: tuple[tuple[str, Role], ...] = ()  # (kind, its own voice), see voice_for()
+
+    def voice_for(self, kind: str) -> tuple[str, VoiceSettings]:
+        """The engine and voice that speak an utterance of ``kind``."""
+        role = dict(self.roles).get(kind)
+        if role is None:
+            return self.engine, self.voice
+        engine = canonical_name(role.engine) if role.engine else self.engine
+        voice = self.voice if engine == self.engine else replace(self.voice, voice=None)
+        if role.voice is not None:
+            voice = replace(voice, voice=role.voice)
+        if role.rate is not None:
+            voice = replace(voice, rate=role.rate)
+        return engine, voice
 
     def resolved(self, format_name: str) -> Settings:
         """The settings one narration runs with: the output format it was given (a flag,
@@ -128,8 +155,9 @@ def load_profile(name_or_path: str = "default") -> Settings:
     if "cover" in output_data:
         output_data["cover"] = (path.parent / output_data["cover"]).resolve()
     output = _section(Output, output_data, f"{path} [output]")
-    engine = data.pop("engine", "pyttsx3")
+    engine = canonical_name(str(data.pop("engine", "pyttsx3")))
     lexicons = tuple((path.parent / p).resolve() for p in data.pop("lexicons", []))
+    roles = _roles(data.pop("roles", {}), path)
     rest = _section(_Rest, data, str(path))
     return Settings(
         profile=path.stem,
@@ -141,7 +169,18 @@ def load_profile(name_or_path: str = "default") -> Settings:
         max_utterance_chars=rest.max_utterance_chars,
         read_acronym_asides=rest.read_acronym_asides,
         lexicons=lexicons,
+        roles=roles,
     )
+
+
+def _roles(data: Any, path: Path) -> tuple[tuple[str, Role], ...]:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} [roles]: expected a table")
+    unknown = sorted(set(data) - set(ROLES))
+    if unknown:
+        raise ConfigError(f"{path} [roles]: unknown role(s) {', '.join(unknown)}; roles: {', '.join(ROLES)}")
+    return tuple((kind, _section(Role, data[kind], f"{path} [roles.{kind}]"))
+                 for kind in ROLES if kind in data)
 
 
 @dataclass(frozen=True)
@@ -151,7 +190,14 @@ class _Rest:
 
 
 def override(settings: Settings, **flags: Any) -> Settings:
-    """Apply command-line flags (None means "not given") on top of a profile."""
+    """Apply command-line flags (None means "not given") on top of a profile.
+
+    A profile's voice belongs to the profile's engine: ``--engine`` naming another engine
+    without ``--voice`` means that engine's own default voice."""
+    if flags.get("engine") is not None:
+        flags["engine"] = canonical_name(flags["engine"])
+        if flags["engine"] != settings.engine and flags.get("voice") is None:
+            settings = replace(settings, voice=replace(settings.voice, voice=None))
     voice = replace(
         settings.voice,
         **{k: flags.pop(k) for k in ("voice", "rate", "pitch", "volume") if flags.get(k) is not None},

@@ -35,6 +35,11 @@ class EngineError(NarrateError):
         self.text = text
 
 
+class SuspectClip(EngineError):
+    """One try made audio that cannot be right (silent, or far too long or short for its
+    phonemes): the synthesiser makes it again, and reports the sentence if it stays so."""
+
+
 class EncodeError(NarrateError):
     """ffmpeg failed; carries the command and its stderr for diagnosis."""
 

@@ -14,9 +14,11 @@ import contextlib
 import itertools
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from narrate import audio
+from narrate.engines.base import VoiceSettings
 from narrate.export import loudness as levels
 from narrate.export.encode import ffmpeg
 from narrate.export.measuring import EarlyMeasure
@@ -73,6 +75,7 @@ class Render:
         self._progress = progress
         self._stack = contextlib.ExitStack()
         self._early: EarlyMeasure | None = None
+        self._role_stats = (0, 0)  # clips (synthesised, from the cache) in role voices
 
     def __enter__(self) -> Render:
         return self
@@ -107,7 +110,9 @@ class Render:
         refuse_symlink(target.dest)  # before the work, not after it
         synth = self._synthesizer()
         scratch = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="narrate-"))
-        plan = synth.plan([u.spoken for u in script.utterances if u.recording is None])
+        roles = self._role_clips(script)
+        plan = synth.plan([u.spoken for u in script.utterances
+                           if u.recording is None and u.index not in roles])
 
         def on_clip(done: int, total: int) -> None:
             if self._progress:
@@ -115,15 +120,17 @@ class Render:
 
         # Clips in order, each as soon as it is made: assembly (and, for a new article,
         # measuring its loudness) runs while the engines are still speaking.
-        voice = map(synth.clip, synth.stream(plan, on_clip))
-        first = next(voice)
-        rate = first.sample_rate
+        voice: Iterator[Clip] = map(synth.clip, synth.stream(plan, on_clip))
+        first = next(voice, None)
+        if first is not None:
+            voice = itertools.chain([first], voice)
+        rate = (first or next(iter(roles.values()))).sample_rate  # None: all in role voices
         if self._early is not None and self._early.rate != rate:
             self._early.close()
             self._early = None
         if self._early is None and target.previous is None and 2 * len(plan.missing) > plan.distinct:
             self._measure_early(rate)
-        parts = _parts(script.utterances, itertools.chain([first], voice))
+        parts = _parts(script.utterances, voice, roles)
         timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm", on_part=self._early)
         if self._progress:
             self._progress("encoding", 0, 1)
@@ -134,22 +141,68 @@ class Render:
         made, reused = ((len(plan.missing), plan.distinct - len(plan.missing)) if synth.shared
                         else (synth.stats.synthesized, synth.stats.from_cache))
         return Result(written.audio, written.files, written.manifest, timeline.duration_ms,
-                      len(script.article), made, reused, pieces=written.pieces)
+                      len(script.article), made + self._role_stats[0], reused + self._role_stats[1],
+                      pieces=written.pieces)
+
+    def _role_clips(self, script: Script) -> dict[int, Clip]:
+        """The clips of the utterances a profile gives their own voice (title, headings,
+        quotations, disclaimer: ``[roles.*]``), by utterance index, each voice through its
+        own synthesizer and so its own cache keys. They are few: spoken before the rest."""
+        settings = self.target.settings
+        wanted: dict[tuple[str, VoiceSettings], list[Utterance]] = {}
+        for utterance in script.utterances:
+            engine, voice = settings.voice_for(utterance.kind)
+            if utterance.recording is None and (engine, voice) != (settings.engine, settings.voice):
+                wanted.setdefault((engine, voice), []).append(utterance)
+        clips: dict[int, Clip] = {}
+        for (engine, voice), utterances in wanted.items():
+            synth = self._stack.enter_context(synthesizer_for(replace(settings, engine=engine, voice=voice)))
+            for utterance, clip in zip(utterances, synth.synthesize_all([u.spoken for u in utterances]),
+                                       strict=True):
+                clips[utterance.index] = clip
+            self._role_stats = (self._role_stats[0] + synth.stats.synthesized,
+                                self._role_stats[1] + synth.stats.from_cache)
+        return clips
 
 
-def _parts(utterances: tuple[Utterance, ...], voice: Iterator[Clip]) -> Iterator[tuple[Clip, int]]:
-    """(clip, pause after it) for every utterance in order: the engine's clips, and a
-    recording where an utterance has one (levelled to the voice's first clips)."""
+def _parts(utterances: tuple[Utterance, ...], voice: Iterator[Clip],
+           roles: dict[int, Clip] | None = None) -> Iterator[tuple[Clip, int]]:
+    """(clip, pause after it) for every utterance in order: the engine's clips, a role
+    voice's clip where the profile gives one, and a recording where an utterance has one
+    (recordings and role voices levelled to the main voice's first clips)."""
+    roles = roles or {}
     head: list[Clip] = []
-    if any(u.recording is not None for u in utterances):
-        head = list(itertools.islice(voice, LEVELLING_CLIPS))
+    if roles or any(u.recording is not None for u in utterances):
+        head = list(itertools.islice(voice, LEVELLING_CLIPS)) or list(roles.values())
         voice = itertools.chain(head, voice)
+    levelled = _levelled_voices(roles, head)
     for utterance in utterances:
         if utterance.recording is not None:
             yield _levelled_recording(utterance.recording, head), utterance.pause_after_ms
+        elif utterance.index in levelled:
+            yield levelled[utterance.index], utterance.pause_after_ms
         else:
             yield next(voice), utterance.pause_after_ms
     # Run the synthesis stream to its end: a stream left suspended is closed when it is
     # collected, and closing it mid-way stops the engine workers (a batch shares them).
     if next(voice, None) is not None:
         raise RuntimeError("the engines made more clips than the script has utterances")
+
+
+def _levelled_voices(roles: dict[int, Clip], head: list[Clip]) -> dict[int, Clip]:
+    """Role-voice clips, each voice (all its clips at one rate) brought to the loudness of
+    the main voice's first clips; the timeline resamples them to its own rate."""
+    if not roles or not head:
+        return roles
+    reference = levels.measure(b"".join(c.pcm for c in head), head[0].sample_rate).integrated_lufs
+    out: dict[int, Clip] = {}
+    by_rate: dict[int, list[int]] = {}
+    for index, clip in roles.items():
+        by_rate.setdefault(clip.sample_rate, []).append(index)
+    for rate, indexes in by_rate.items():
+        own = levels.measure(b"".join(roles[i].pcm for i in indexes), rate).integrated_lufs
+        gain = reference - own if min(own, reference) > levels.SILENT else 0.0
+        for i in indexes:
+            clip = roles[i]
+            out[i] = Clip(levels.apply(clip.pcm, rate, gain), rate, words=clip.words) if gain else clip
+    return out

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from narrate import workers
 from narrate.cache import ClipCache, clip_key, default_cache_dir
 from narrate.engines.base import Engine, VoiceSettings, engine_class
-from narrate.errors import EngineError, NarrateError
+from narrate.errors import EngineError, NarrateError, SuspectClip
 from narrate.models import Clip
 
 if TYPE_CHECKING:  # the workers import this module: they need no settings machinery
@@ -127,6 +127,9 @@ class Synthesizer:
         self.timeout_s = timeout_s
         self.stats = SynthesisStats()
         self._engine_cls = engine_class(engine_name)
+        # An engine whose model runs on several threads (Piper) takes that many cores per worker.
+        threads = getattr(self._engine_cls, "threads_per_worker", None)
+        self.processes = max(1, self.jobs // max(1, threads() if callable(threads) else 1))
         self._local: Engine | None = None
         self._pool: cf.ProcessPoolExecutor | None = None
         self.shared = shared
@@ -199,7 +202,7 @@ class Synthesizer:
             return
         pool = self._workers(self.jobs)
         with _sigint_held():
-            self._ready = [pool.submit(workers.ready) for _ in range(self.jobs)]
+            self._ready = [pool.submit(workers.ready) for _ in range(self.processes)]
 
     def plan(self, texts: Sequence[str]) -> Plan:
         """What ``texts`` need: their keys in order, and which of them the cache lacks
@@ -280,6 +283,8 @@ class Synthesizer:
         assert self._local is not None
         try:
             return self._local.synthesize(text)
+        except SuspectClip:
+            return None
         except NarrateError:
             raise
         except Exception:
@@ -309,7 +314,7 @@ class Synthesizer:
         with self._lock:
             if self._pool is None:
                 self._pool = cf.ProcessPoolExecutor(
-                    max_workers=max(1, self.jobs if self.shared else min(self.jobs, wanted)),
+                    max_workers=max(1, self.processes if self.shared else min(self.processes, wanted)),
                     mp_context=multiprocessing.get_context(self._start_method()),
                     initializer=workers.init,
                     initargs=(f"{self._engine_cls.__module__}:{self._engine_cls.__qualname__}",
@@ -368,6 +373,8 @@ class Synthesizer:
     def _result(future: cf.Future[float], text: str) -> float | None:
         try:
             return future.result()
+        except SuspectClip:  # made again, then reported with the sentence
+            return None
         except NarrateError:
             raise
         except cf.process.BrokenProcessPool as exc:

@@ -32,9 +32,16 @@ class VoiceSettings:
 
 @dataclass(frozen=True)
 class VoiceInfo:
+    """One voice an engine offers. The fields after ``languages`` are filled in by engines
+    that know them (Piper voices carry a model card); 0 and "" mean "not said"."""
+
     id: str
     name: str
     languages: tuple[str, ...] = ()
+    quality: str = ""
+    sample_rate: int = 0
+    speakers: int = 0
+    licence: str = ""
 
 
 class Engine(Protocol):
@@ -99,8 +106,18 @@ SHIPPED = {
 }
 
 
+# Other names users reach for: the program's own name for an engine.
+ALIASES = {"espeak-ng": "espeak"}
+
+
+def canonical_name(name: str) -> str:
+    """``name`` as registered (``espeak-ng`` → ``espeak``)."""
+    return ALIASES.get(name, name)
+
+
 def engine_class(name: str) -> type[Engine]:
-    """The class registered as ``name``; a UsageError lists the valid names."""
+    """The class registered as ``name`` (or an alias of it); a UsageError lists the valid names."""
+    name = canonical_name(name)
     if name in SHIPPED:
         module, attribute = SHIPPED[name].split(":")
         shipped: type[Engine] = getattr(importlib.import_module(module), attribute)

@@ -65,6 +65,7 @@ class DisclaimerRecord:
     clip: str | None
     start_ms: int
     end_ms: int
+    voice: str = ""  # engine/voice that spoke it ("" in manifests from before role voices)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class UtteranceRecord:
     start_ms: int = 0
     end_ms: int = 0
     words: tuple[WordRecord, ...] = ()
+    voice: str = ""  # engine/voice that spoke it ("" in manifests from before role voices)
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ def _utterance(data: object) -> UtteranceRecord:
     base = _record(UtteranceRecord, {k: v for k, v in data.items() if k not in ("words", "source_span")},
                    "utterances")
     return UtteranceRecord(base.index, base.kind, base.written, base.spoken, (int(span[0]), int(span[1])),
-                           base.start_ms, base.end_ms, words)
+                           base.start_ms, base.end_ms, words, str(base.voice))
 
 
 def _loudness(data: object) -> LoudnessRecord:

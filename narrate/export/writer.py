@@ -16,6 +16,7 @@ from pathlib import Path
 from narrate import __version__
 from narrate.audio import Timeline
 from narrate.cache import ClipCache
+from narrate.config import Settings
 from narrate.errors import OutputError
 from narrate.export import loudness as levels
 from narrate.export import manifest as manifests
@@ -99,6 +100,12 @@ def tags_for(script: Script, target: Target, engine_identity: str, chapters: tup
     )
 
 
+def voice_label(settings: Settings, kind: str) -> str:
+    """``engine/voice`` of the voice that speaks an utterance of ``kind`` (role voices)."""
+    engine, voice = settings.voice_for(kind)
+    return f"{engine}/{voice.voice or 'default'}"
+
+
 def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_identity: str,
                  audio: manifests.AudioRecord, files: dict[str, str], loudness: manifests.LoudnessRecord,
                  chapters: list[Chapter]) -> manifests.Manifest:
@@ -110,11 +117,13 @@ def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_i
         if utterance.kind == "disclaimer":
             clip = utterance.recording
             disclaimer = manifests.DisclaimerRecord(utterance.written, str(clip) if clip else None,
-                                                    span.start_ms, span.end_ms)
+                                                    span.start_ms, span.end_ms,
+                                                    "" if clip else voice_label(settings, utterance.kind))
             continue
         utterances.append(manifests.UtteranceRecord(
             len(utterances), utterance.kind, utterance.written, utterance.spoken, utterance.span,
             span.start_ms, span.end_ms, tuple(manifests.WordRecord(**asdict(w)) for w in words),
+            voice_label(settings, utterance.kind),
         ))
     return manifests.Manifest(
         fingerprint=target.stamps.inputs,
