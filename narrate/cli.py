@@ -131,7 +131,8 @@ def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boi
 @click.argument("source", metavar="ARTICLE")
 @click.option("--raw", is_flag=True, help="The sentences as written, before normalisation.")
 @click.option("--explain", is_flag=True,
-              help="Also show what was dropped as boilerplate and why, and each sentence as written.")
+              help="Also show what was dropped as boilerplate and why, each sentence as written, "
+                   "and each rule that rewrote a token (4K → 4 K  [numbers: letters and digits apart]).")
 @click.option("--keep-boilerplate", is_flag=True, help="Keep scraped boilerplate.")
 @click.option("--encoding", default="utf-8", show_default=True, metavar="NAME|auto",
               help="Text encoding of the article.")
@@ -148,6 +149,7 @@ def script(source: str, raw: bool, explain: bool, keep_boilerplate: bool, encodi
       narrate script --explain page.html     # and what was dropped, and why
     """
     from narrate.pipeline import load_document, script_for
+    from narrate.script import rewrites
 
     try:
         settings = build_settings(profile=profile, **flags)
@@ -161,6 +163,8 @@ def script(source: str, raw: bool, explain: bool, keep_boilerplate: bool, encodi
     for utterance in result.article:
         if explain:
             click.echo(f"# {utterance.kind}: {utterance.written}")
+            for rule, written, said in rewrites(utterance.written, settings, utterance.kind == "title"):
+                click.echo(f"#   {written} → {said}  [{rule}]")
         click.echo(utterance.written if raw else utterance.spoken)
 
 

@@ -17,7 +17,7 @@ from narrate import segment
 from narrate.config import Pauses, Settings
 from narrate.ingest.text import take_title
 from narrate.models import Block, Document, Script, Utterance
-from narrate.normalize import normalize
+from narrate.normalize import Rewrite, explain, normalize
 from narrate.normalize.boilerplate import classify, strip_inline
 from narrate.normalize.lexicon import Lexicon, default_lexicon, load_lexicon
 
@@ -142,3 +142,10 @@ def build_script(doc: Document, settings: Settings) -> Script:
     if len(utterances) > (opening is not None):
         utterances[-1] = replace(utterances[-1], pause_after_ms=END_PAUSE_MS)
     return Script(doc, tuple(utterances))
+
+
+def rewrites(written: str, settings: Settings, title: bool = False) -> list[Rewrite]:
+    """Why an utterance reads as it does: each rule that rewrote part of ``written``
+    (``narrate script --explain``), given the same lexicon and settings as the script."""
+    reading = written if title or settings.read_acronym_asides else skip_acronym_asides(written)
+    return explain(reading, lexicon_for(settings))

@@ -115,7 +115,7 @@ def _word_kind(word: str) -> str:
     lower = word.lower()
     if lower in sentence_words("number"):
         return "number"
-    if lower in sentence_words("suffix") or _INITIALISM.fullmatch(word):
+    if lower in sentence_words("suffix") or word in sentence_words("state") or _INITIALISM.fullmatch(word):
         return "suffix"
     if len(word) == 1 and word.isupper():
         return "initial"

@@ -21,22 +21,25 @@ from . import (
     measures,
     money,
     numbers,
+    places,
     roman,
     symbols,
     telephone,
     times,
 )
-from ._data import Lazy
+from ._data import TRACE, TRACING, Lazy, Rewrite
 from .lexicon import Lexicon, load_lexicon
 
-__all__ = ["Lexicon", "load_lexicon", "normalize"]
+__all__ = ["Lexicon", "Rewrite", "explain", "load_lexicon", "normalize"]
 
 # Each stage takes and returns text; the order matters: specific before general.
 STAGES: tuple[Callable[[str], str], ...] = (
+    places.datelines,
     cleanup.clean,
     electronic.normalize,
     telephone.normalize,
     symbols.idioms,
+    places.normalize,
     abbreviations.normalize,
     money.normalize,
     dates.normalize,
@@ -76,6 +79,23 @@ def normalize(text: str, lexicon: Lexicon | None = None) -> str:
     if parked:  # respellings go back in verbatim: phoneme markup must survive the tidy
         text = _PARKED.sub(lambda m: parked[ord(m.group(0)) - _BASE], text)
     return text
+
+
+def explain(text: str, lexicon: Lexicon | None = None) -> list[Rewrite]:
+    """Every rewrite ``normalize`` makes on ``text``, in order: the rule, what it read, what it said.
+
+    >>> [tuple(r) for r in explain("It has 4K.")]
+    [('numbers: letters and digits apart', '4K', '4 K'), ('numbers: cardinal', '4', 'four')]
+    """
+    trace: list[Rewrite] = []
+    token = TRACE.set(trace)
+    TRACING[0] += 1
+    try:
+        normalize(text, lexicon)
+    finally:
+        TRACING[0] -= 1
+        TRACE.reset(token)
+    return trace
 
 
 def _run_stages(text: str) -> str:

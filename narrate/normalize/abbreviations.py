@@ -25,10 +25,14 @@ _CONTEXTS = {
     "after": lambda text, start, end: (
         _CAPITALISED_BEFORE.rx.search(text, max(0, start - 40), start) is not None
     ),
+    "address": lambda text, start, end: (
+        _ADDRESS_BEFORE.rx.search(text, max(0, start - 40), start) is not None
+    ),
 }
 _NAME_NEXT: Lazy = Lazy(rf" (?:[A-Z][a-z.]|[{PLACEHOLDER}])")  # "Gen. Smith", not "Gen. Z"
 _NUMBER_NEXT: Lazy = Lazy(r" ?\d")
 _CAPITALISED_BEFORE: Lazy = Lazy(r"\b[A-Z][\w'&-]*,? $")
+_ADDRESS_BEFORE: Lazy = Lazy(r"(?<![\w.,])\d+[A-Za-z]? (?:[A-Z][\w'-]* ){1,3}$")  # "42 High St. London"
 
 
 @cache

@@ -100,13 +100,20 @@ def clean(text: str) -> str:
         text = _STRAY.sub(_stray, text)
     elif "-" in text:
         text = _DASH.sub(", ", text)
-    text = _WORD_DIGIT.sub(r"\1 ", text)
+    text = _WORD_DIGIT.sub(_word_digit, text)
     return " ".join(text.split())
 
 
 # A lower-case word run into a number ("top10", "aka1") reads as the word, then the
 # number; otherwise the word only becomes itself once the number is words (not idempotent).
+# Not a unit after a number: "3 km³" is "3 km3" once NFKC has run.
 _WORD_DIGIT = Lazy(lambda: r"(?<![\w.@/#-])([a-z]{2,})(?=\d)")
+
+
+def _word_digit(m: re.Match[str]) -> str:
+    if m.string.endswith(" ", 0, m.start()) and m.string[m.start() - 2 : m.start() - 1].isdigit():
+        return m.group(0)  # a unit after a number: "3 km3"
+    return m.group(1) + " "
 
 
 # --- the final tidy --------------------------------------------------------------------

@@ -1,9 +1,12 @@
-"""Dates: month-day(-year), day-month(-year), ISO and numeric dates, abbreviated months.
+"""Dates: month-day(-year), day-month(-year), day ranges, ISO and numeric dates, abbreviated months.
 
 >>> normalize("The attack began on Sept. 19, 2023.")
 'The attack began on September nineteenth, 2023.'
 >>> normalize("From 1 March 2023; published 2023-09-19; Dec. 25")
 'From the first of March 2023; published September nineteenth, 2023; December twenty-fifth'
+
+>>> normalize("Oct. 5-7 and 18-20 November")
+'October fifth to seventh and the eighteenth to the twentieth of November'
 
 Years are left as digits: the numbers class reads them as years.
 """
@@ -40,8 +43,16 @@ def _month_alt() -> str:
 
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _YEAR = r"(?:1\d{3}|20\d{2})(?!\d)"
-_MONTH_DAY = Lazy(lambda: rf"\b({_month_alt()}) ({_DAY})(?:st|nd|rd|th)?(?![\d:%])(?:(,)? ({_YEAR}))?")
-_DAY_MONTH = Lazy(lambda: rf"(?<![\w.,])({_DAY})(?:st|nd|rd|th)? (?:of )?({_month_alt()})(?: ({_YEAR}))?")
+_TH = r"(?:st|nd|rd|th)?"
+_MONTH_DAY = Lazy(
+    lambda: rf"\b({_month_alt()}) ({_DAY}){_TH}(?:(?:-| to | through )({_DAY}){_TH})?(?![\d:%]|-\d| ?per)"
+    rf"(?:(,)? ({_YEAR}))?"
+    rf"(-(?=(?:{_month_alt()})))?"
+)
+_DAY_MONTH = Lazy(
+    lambda: rf"(?<![\w.,-])({_DAY}){_TH}(?:(?:-| to | through )({_DAY}){_TH})? (?:of )?({_month_alt()})"
+    rf"(?: ({_YEAR}))?"
+)
 _ISO = Lazy(rf"(?<![\w.-])({_YEAR})-(1[0-2]|0[1-9])-({_DAY})(?![\w-])")
 _NUMERIC = Lazy(rf"(?<![\w./])({_DAY})/({_DAY})/({_YEAR}|\d\d)(?![\w/])")
 _ABBREVIATED = Lazy(
@@ -56,15 +67,27 @@ def month_day(month: int, day: int, year: str | None = None) -> str:
 
 
 def _month_day(m: re.Match[str]) -> str:
-    number, _ = _months()[m.group(1)]
-    return month_day(number, int(m.group(2)), m.group(4))
+    """``Oct. 5`` → October fifth; ``Oct. 5-7, 2023`` → October fifth to seventh, 2023."""
+    month, first, last, _, year, dash = m.groups()
+    number, _ = _months()[month]
+    to = " to " if dash else ""  # Oct. 5-Nov. 7
+    if last and int(last) > int(first):
+        days = month_day(number, int(first)) + f" to {words.ordinal(int(last))}"
+        return days + (f", {year}" if year else "") + to
+    return month_day(number, int(first), year) + to if not last else m.group(0)
 
 
 def _day_month(m: re.Match[str]) -> str:
-    _, name = _months()[m.group(2)]
-    year = f" {m.group(3)}" if m.group(3) else ""
+    """``1 March`` → the first of March; ``18-20 November`` → the eighteenth to the twentieth of November."""
+    first, last, month, year = m.groups()
+    if last is not None and int(first) >= int(last):
+        return m.group(0)
+    _, name = _months()[month]
+    year = f" {year}" if year else ""
     the = "" if m.string.endswith(("the ", "The "), 0, m.start()) else "the "
-    return f"{the}{words.ordinal(int(m.group(1)))} of {name}{year}"
+    if last is None:
+        return f"{the}{words.ordinal(int(first))} of {name}{year}"
+    return f"{the}{words.ordinal(int(first))} to the {words.ordinal(int(last))} of {name}{year}"
 
 
 def _iso(m: re.Match[str]) -> str:

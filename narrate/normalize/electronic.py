@@ -2,6 +2,8 @@
 
 >>> normalize("Visit https://www.newsweek.com/world for more, or email press@example.org.")
 'Visit newsweek dot com for more, or email press at example dot org.'
+>>> normalize("A photo pic.twitter.com/Ab3dE9xQ and example.com/a/b?c=1.")
+'A photo   and example dot com.'
 >>> normalize("Follow @NATO and #StandWithArtsakh on castlemere-port.example.org")
 'Follow at NATO and hashtag Stand With Artsakh on castlemere port dot example dot org'
 """
@@ -12,13 +14,15 @@ import re
 
 from . import words
 from ._data import Lazy, alternation, mapping
+from ._data import words as table
 
 _URL = Lazy(r"\b(?:https?://|www\.)[^\s\"'<>()\[\]]*[^\s\"'<>()\[\].,;:!?]")
 _EMAIL = Lazy(r"(?<![\w.+-])([\w.+-]*\w)@((?:[\w-]+\.)+[A-Za-z]{2,})\b")
 _DOMAIN = Lazy(
     lambda: rf"(?<![\w.@/-])((?:[A-Za-z0-9][\w-]*\.)+(?:{alternation(mapping('tlds'))}))(?![\w-]|\.\w)"
+    r"(/[^\s\"'<>()\[\]]*[^\s\"'<>()\[\].,;:!?])?"  # a path is not read, as in a URL
 )
-_HANDLE = Lazy(r"(?<![\w@])@([A-Za-z_]\w*)")
+_HANDLE = Lazy(r"(?<![\w@])@([A-Za-z_]\w*)", name="handle")
 _HASHTAG = Lazy(r"(?<![\w#&])#(\w+)")
 _CAMEL = Lazy(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])|_+")
 # text without a match for the gate holds nothing for this class
@@ -44,7 +48,16 @@ def domain(name: str) -> str:
 
 def _url(m: re.Match[str]) -> str:
     host = re.sub(r"^(?:https?://)?", "", m.group(0)).split("/")[0].split(":")[0].split("@")[-1]
+    if host.lower().removeprefix("www.") in table("dropped_links"):
+        return " "
     return domain(host) if "." in host else _label(host)
+
+
+def _domain(m: re.Match[str]) -> str:
+    """``example.com/page`` → example dot com; ``pic.twitter.com/Ab3dE9xQ`` → nothing."""
+    if m.group(1).lower() in table("dropped_links"):
+        return " " if m.group(2) else m.group(0)
+    return domain(m.group(1))
 
 
 def _email(m: re.Match[str]) -> str:
@@ -63,7 +76,7 @@ def normalize(text: str) -> str:
         return underscores(text)
     text = _URL.sub(_url, text)
     text = _EMAIL.sub(_email, text)
-    text = _DOMAIN.sub(lambda m: domain(m.group(1)), text)
+    text = _DOMAIN.sub(_domain, text)
     text = _HANDLE.sub(lambda m: "at " + camel(m.group(1)), text)
     return underscores(_HASHTAG.sub(_hashtag, text))
 

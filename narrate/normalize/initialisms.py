@@ -5,9 +5,10 @@
 >>> normalize("John F. Kennedy met the CEOs of OPEC and the ICG.")
 "John F Kennedy met the C E O's of Opec and the I C G."
 
-Unknown all-caps tokens: spelled when they have no vowel, are at most three letters, or
-start or end with a consonant pair no English word starts or ends with; otherwise read as a
-word. In a shouting all-caps text only listed initialisms are spelled.
+Unknown all-caps tokens: spelled when they have no vowel, are at most three letters (unless
+``data/common_caps.tsv`` knows them as words: MIX, WAR), or start or end with a consonant
+pair no English word starts or ends with; otherwise read as a word. In a shouting all-caps
+text only listed initialisms are spelled.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from ._data import Lazy, mapping, words
 from ._sentence import stop
 
 _DOTTED = Lazy(r"(?<![\w.])((?:[A-Z]\.){2,})(?![\w])")
-_INITIAL = Lazy(r"(?<=[a-z.] )([A-Z])\.(?= (?:[A-Z]\. )*[A-Z][a-z])")  # John F. Kennedy
-_CAPS = Lazy(r"([A-Z][A-Za-z]*[A-Z])(s|'s)?(?![\w'])")
+# John F. Kennedy
+_INITIAL = Lazy(r"(?<=[a-z.] )([A-Z])\.(?= (?:[A-Z]\. )*[A-Z][a-z])", name="middle initial")
+_CAPS = Lazy(r"([A-Z][A-Za-z]*[A-Z])(s|'s)?(?![\w'])", name="capitals")
 _WORDS = Lazy(r"[^\W\d_]{2,}")
 _VOWELS = set("AEIOUY")
-_CVC = Lazy(r"[B-DF-HJ-NP-TV-Z][AEIOU][B-DF-HJ-NP-TV-Z]")
 # text without a match for the gate holds nothing for this class
 _GATE = Lazy(r"[A-Z][A-Z.]")
 
@@ -40,10 +41,8 @@ def should_spell(token: str, shouting: bool = False) -> bool:
         return False
     if not _VOWELS & set(token):
         return True
-    if len(token) == 3:
-        return not _CVC.rx.fullmatch(token)  # MIX, WAR, BAN read as words
-    if len(token) < 3:
-        return True
+    if len(token) <= 3:
+        return True  # a short token no list knows as a word is spelled: LED, SUV, HOA
     if any(a in _VOWELS for a in token[:3]) is False:
         return True
     head, tail = token[:2], token[-2:]

@@ -15,13 +15,15 @@ from functools import cache
 
 from ._data import Lazy, alternation, rows
 
-_IDIOM = Lazy(lambda: rf"(?<![\w/])({alternation(_idioms())})(?![\w/])")
+_IDIOM = Lazy(lambda: rf"(?<![\w/])({alternation(_idioms())})(?![\w/])", name="idiom")
 _CAPS_AND = Lazy(r"\b([A-Z]{1,3})&([A-Z]{1,3})\b")
-_SLASH = Lazy(r"(?<=[a-z])/(?=[a-z])|\s*/\s*")
-_SYMBOL = Lazy(lambda: rf"\s*({alternation(_singles())})\s*")
+_SLASH = Lazy(r"(?<=[a-z])/(?=[a-z])|\s*/\s*", name="slash")
+_SYMBOL = Lazy(lambda: rf"\s*({alternation(_singles())})\s*", name="symbol")
 _OPEN = Lazy(r"\s*[(]\s*")
 _CLOSE = Lazy(r"\s*[)]\s*")
 _BRACKET = Lazy(r"[\[\]{}]")
+# Angle brackets hugging a capitalised title (Korean and other outlets): <Night Harbour>.
+_TITLE_MARKS = Lazy(r"<(?=[A-Z\"'])([^<>\s](?:[^<>]{0,80}[^<>\s])?)>", name="title marks")
 
 
 @cache
@@ -63,6 +65,8 @@ def normalize(text: str) -> str:
     """Single symbols as words, slashes as "or" between words, parentheses as asides."""
     if not _GATE.rx.search(text):
         return text
+    if "<" in text:
+        text = _TITLE_MARKS.sub(r"\1", text)
     text = _CAPS_AND.sub(_caps_and, text)
     text = _SLASH.sub(lambda m: " or " if m.group(0) == "/" else " ", text)
     text = _SYMBOL.sub(lambda m: f" {_table()[m.group(1)]} ", text)
