@@ -28,7 +28,7 @@ system:
 $(STAMP): pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,neural]'
+	$(PY) -m pip install -q -e '.[test,service,neural]'
 	@touch $(STAMP)
 
 venv: system $(STAMP)
@@ -38,6 +38,9 @@ demo: venv
 	neural=$$($(VENV)/bin/narrate samples/ferry-timetable.md --profile neural -o output/neural/ -q) && \
 	echo "default voice (pyttsx3/espeak-ng): $$default" && \
 	echo "neural voice (--profile neural):   $$neural"
+	@echo
+	@echo "The newsroom service: $(VENV)/bin/narrate serve keys create --data narrate-data"
+	@echo "                      $(VENV)/bin/narrate serve --data narrate-data   # http://127.0.0.1:8150/docs"
 
 test: venv
 	$(PY) -m pytest -q

@@ -21,6 +21,7 @@ import click
 
 from narrate import __version__
 from narrate.cli_archive import batch, feed
+from narrate.cli_serve import serve
 from narrate.cli_shared import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -312,6 +313,7 @@ def _forget_the_interrupt() -> None:
 
 cli.add_command(feed)
 cli.add_command(batch)
+cli.add_command(serve)
 
 
 def _stop(signum: int, frame: object) -> None:

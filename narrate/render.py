@@ -139,10 +139,13 @@ class Render:
             self._progress("encoding", 0, 1)
         written = write_outputs(target, script, timeline, engine_identity=synth.identity(),
                                 cache=synth.cache, early=self._early)
+        # A shared synthesizer's stats add up every narration it served: this one's
+        # counts are its plan's (the clips it found missing were made for it).
+        made, reused = ((len(plan.missing), plan.distinct - len(plan.missing)) if synth.shared
+                        else (synth.stats.synthesized, synth.stats.from_cache))
         return Result(written.audio, written.files, written.manifest, timeline.duration_ms,
-                      len(script.article), synth.stats.synthesized + self._role_stats[0],
-                      synth.stats.from_cache + self._role_stats[1], pieces=written.pieces,
-                      notes=written.notes)
+                      len(script.article), made + self._role_stats[0], reused + self._role_stats[1],
+                      pieces=written.pieces, notes=written.notes)
 
     def _role_clips(self, script: Script) -> dict[int, Clip]:
         """The clips of the utterances a profile gives their own voice (title, headings,

@@ -10,11 +10,12 @@ from __future__ import annotations
 import atexit
 import errno
 import importlib
+import multiprocessing
 import os
 import signal
 import sys
 import threading
-import time
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ def init(engine_path: str, settings: VoiceSettings, cache_root: str) -> None:
     if hasattr(signal, "pthread_sigmask"):  # blocked while this worker was forked (_sigint_held)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
-        _watch_parent()
         # The engine driver may chatter on stdout (and its C libraries on stderr: "cannot
         # create wakeup pipe"); a worker's output is never ours to use. Its failures reach
         # the main process as exceptions. NARRATE_DEBUG=1 keeps its stderr.
@@ -54,25 +54,17 @@ def init(engine_path: str, settings: VoiceSettings, cache_root: str) -> None:
     except (OSError, ImportError, RuntimeError) as exc:  # e.g. too many open files: said once, cleanly
         _WORKER["error"] = EngineError(f"the engine could not start in a worker: {exc}")
     atexit.register(_exit)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
-PARENT_POLL_S = 0.25
-
-
-def _watch_parent() -> None:
-    """A worker dies with the process that started it, however that one ended (SIGKILL
-    included, which leaves no chance to stop the workers): a daemon thread sees the
-    parent change (the orphan is re-parented) and ends this process at once.
-    (PR_SET_PDEATHSIG would fire when the parent *thread* that forked the worker ends —
-    in a batch, a thread of its own that ends before the run does.)"""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_S)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="narrate-parent-watch", daemon=True).start()
+def _exit_with_parent(parent: BaseProcess) -> None:
+    """A worker whose main process was killed outright (kill -9: no chance to stop its
+    pool) would idle forever, holding its engine: it leaves when the main process ends
+    (even one that died before this worker had started)."""
+    parent.join()
+    os._exit(0)
 
 
 def _exit() -> None:

@@ -69,3 +69,6 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], message: str,
     assert "Traceback" not in result.stderr
     if out is not None:
         assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.iterdir())
+
+
+pytest_plugins = ["service_tools"]  # the narrate serve fixtures (a real server on loopback)
