@@ -322,8 +322,9 @@ def _stop(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
-    for stop in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop, _stop)
+    if sys.argv[1:2] != ["serve"]:  # the service stops gracefully on SIGTERM itself (uvicorn)
+        for stop in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, _stop)
     try:
         code = cli.main(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
