@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from narrate.models import Clip, Word
+from narrate.scratch import alive
 
 MAGIC = b"NRC1"
 FORMAT_VERSION = 1
@@ -107,7 +108,7 @@ class ClipCache:
         for kind in KINDS:
             for partial in (self.root / kind).glob("*/.tmp-*"):
                 pid = partial.name[5:].split("-", 1)[0]
-                if pid.isdigit() and not _alive(int(pid)):
+                if pid.isdigit() and not alive(int(pid)):
                     with contextlib.suppress(OSError):
                         partial.unlink()
 
@@ -173,11 +174,3 @@ def _unpack(data: bytes) -> tuple[dict[str, Any], bytes] | None:
         return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -51,11 +51,12 @@ def _dead(entry: os.DirEntry[str]) -> bool:
         return False  # only our own folders, never through a link
     match = _NAME.match(entry.name)
     if match:
-        return not _alive(int(match.group(1)))
+        return not alive(int(match.group(1)))
     return bool(_OLD.match(entry.name)) and time.time() - info.st_mtime > OLD_AGE_S
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (its leftovers are then not stale)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

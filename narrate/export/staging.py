@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from narrate.errors import OutputError
+from narrate.scratch import alive
 
 
 def ensure_folder(folder: Path) -> None:
@@ -66,22 +67,12 @@ def _locked(folder: str) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale(dest: Path) -> None:
     """Delete temporary files for ``dest`` left by a process that was killed (their
     names carry its PID); a live writer's files are left alone."""
     for leftover in dest.parent.glob(f".{glob.escape(dest.name)}.*.part"):
         pid = leftover.name[len(dest.name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             with contextlib.suppress(OSError):
                 leftover.unlink()
 
