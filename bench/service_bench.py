@@ -110,15 +110,7 @@ def submit_to_webhook(work: Path, hook: Hook, rounds: int) -> None:
         service_s.append(hook.arrived[f"sample-{n}"] - start)
         server.stop()
         out = work / f"cli-{n}" / "sample.mp3"
-        env = {"NARRATE_CACHE_DIR": str(work / f"cli-{n}" / "cache")}
-        start = time.monotonic()
-        subprocess.run(
-            [*NARRATE, str(SAMPLE), "-o", str(out), "-q"],
-            check=True,
-            env={**os.environ, **env},
-            capture_output=True,
-        )
-        cli_s.append(time.monotonic() - start)
+        cli_s.append(timed_narrate([str(SAMPLE), "-o", str(out), "-q"], work / f"cli-{n}" / "cache"))
         print(f"  round {n}: service {service_s[-1]:.2f} s, CLI {cli_s[-1]:.2f} s", flush=True)
     service, cli = statistics.median(service_s), statistics.median(cli_s)
     print(
@@ -126,6 +118,14 @@ def submit_to_webhook(work: Path, hook: Hook, rounds: int) -> None:
         f"(medians of {rounds})",
         flush=True,
     )
+
+
+def timed_narrate(args: list[str], cache: Path) -> float:
+    """Wall seconds of one ``narrate ARGS`` run on the command line with its own cache."""
+    start = time.monotonic()
+    subprocess.run([*NARRATE, *args], check=True, env={**os.environ, "NARRATE_CACHE_DIR": str(cache)},
+                   capture_output=True)
+    return time.monotonic() - start
 
 
 def article(n: int) -> str:
@@ -156,15 +156,8 @@ def throughput(work: Path, hook: Hook, rounds: int) -> None:
         src.mkdir(parents=True)
         for m in range(20):
             (src / f"a{m:02d}.md").write_text(article(m), encoding="utf-8")
-        env = {"NARRATE_CACHE_DIR": str(work / f"batch-{n}" / "cache")}
-        start = time.monotonic()
-        subprocess.run(
-            [*NARRATE, "batch", str(src), "-o", str(work / f"batch-{n}" / "out"), "-q"],
-            check=True,
-            env={**os.environ, **env},
-            capture_output=True,
-        )
-        batch_s.append(time.monotonic() - start)
+        out, cache = work / f"batch-{n}" / "out", work / f"batch-{n}" / "cache"
+        batch_s.append(timed_narrate(["batch", str(src), "-o", str(out), "-q"], cache))
         print(f"  round {n}: warm pool {pool_s[-1]:.2f} s, batch {batch_s[-1]:.2f} s", flush=True)
     pool, batch = statistics.median(pool_s), statistics.median(batch_s)
     print(

@@ -25,11 +25,11 @@ from narrate.cli_serve import serve
 from narrate.cli_shared import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
-    _caption_kinds,
-    _fail,
-    _minutes,
-    _progress,
     build_settings,
+    caption_kinds,
+    fail,
+    minutes,
+    progress_bar,
     say,
     text_options,
     voice_options,
@@ -87,7 +87,7 @@ def cli() -> None:
               help="Output sample rate (default 44100).")
 @click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS",
               help="Integrated loudness target (default -16; true peak stays under -1 dBTP).")
-@click.option("--captions", metavar="LIST", callback=lambda c, p, v: _caption_kinds(v),
+@click.option("--captions", metavar="LIST", callback=lambda c, p, v: caption_kinds(v),
               help="Caption files to write: vtt, srt or 'vtt,srt' (default vtt).")
 @click.option("--word-timings", is_flag=True, default=None,
               help="Also write <name>.words.vtt: one cue per word, for read-along highlighting.")
@@ -116,18 +116,18 @@ def speak(source: str, output: str | None, quiet: bool, no_cache: bool, keep_boi
 
     try:
         settings = build_settings(format=format_, cache=False if no_cache else None, **flags)
-        result = narrate_file(source, settings, output, progress=_progress(quiet),
+        result = narrate_file(source, settings, output, progress=progress_bar(quiet),
                               keep_boilerplate=keep_boilerplate, force=force, encoding=encoding)
     except NarrateError as err:
-        _fail(err)
+        fail(err)
     for note in result.notes:
         say(f"narrate: note: {note}", err=True)
     if quiet:
         say(str(result.audio))
     elif result.skipped:
-        say(f"{result.audio}  {_minutes(result.duration_ms)}  (up to date; --force re-makes it)")
+        say(f"{result.audio}  {minutes(result.duration_ms)}  (up to date; --force re-makes it)")
     else:
-        say(f"{result.audio}  {_minutes(result.duration_ms)}  "
+        say(f"{result.audio}  {minutes(result.duration_ms)}  "
             f"({result.utterances} utterances, {result.synthesized} synthesised, "
             f"{result.from_cache} from cache, "
             f"{result.pieces[0]} of {result.pieces[1]} pieces encoded)")
@@ -162,7 +162,7 @@ def script(source: str, raw: bool, explain: bool, keep_boilerplate: bool, encodi
         doc = load_document(source, keep_boilerplate, encoding)
         result = script_for(doc, settings)
     except NarrateError as err:
-        _fail(err)
+        fail(err)
     if explain:
         for text, reason in doc.dropped:
             click.echo(f"# dropped ({reason}): {' '.join(text.split())[:160]}")
@@ -206,7 +206,7 @@ def check(source: str, encoding: str, profile: str, **flags: Any) -> None:
         found = find(script_for(doc, settings), text, known=[w for w, _ in lexicon_for(settings).entries],
                      voice=espeak_voice_for(settings.engine, settings.voice))
     except NarrateError as err:
-        _fail(err)
+        fail(err)
     if not found:
         click.echo("# nothing likely to be mispronounced")
     for item in found:
@@ -244,7 +244,7 @@ def voices(engine: str | None, profile: str, language: str | None) -> None:
             found = loaded.voices()
             loaded.close()
     except NarrateError as err:
-        _fail(err)
+        fail(err)
     for v in found:
         if language and not any(lang.startswith(language) for lang in v.languages):
             continue

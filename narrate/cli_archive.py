@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from narrate.cli_shared import _fail, _minutes, build_settings, say, text_options, voice_options
+from narrate.cli_shared import build_settings, fail, minutes, say, text_options, voice_options
 from narrate.errors import NarrateError, UsageError
 
 
@@ -56,7 +56,7 @@ def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | N
         settings = load_channel(folder, **channel)
         result = publish_feed(folder, output or folder / "feed.xml", settings, base_url=base_url, limit=limit)
     except NarrateError as err:
-        _fail(err)
+        fail(err)
     say(f"{result.path}  ({result.episodes} episode{'' if result.episodes == 1 else 's'})")
 
 
@@ -110,7 +110,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manife
         report = archive.run_batch(items, settings, out_dir, options, _batch_progress(quiet, len(items)))
         path = archive.write_report(report, out_dir, report_csv)
     except NarrateError as err:
-        _fail(err)
+        fail(err)
     say(_batch_table(report), err=True)
     say(f"report: {path}", err=True)
     sys.exit(1 if report.count("failed") else 0)
@@ -125,7 +125,7 @@ def _batch_progress(quiet: bool, total: int) -> Callable[[Any, Any], None] | Non
     def show(row: Any, report: Any) -> None:
         finished = sum(1 for r in report.rows if r.status != "pending")
         if not tty:
-            length = _minutes(row.duration_s * 1000)
+            length = minutes(row.duration_s * 1000)
             detail = row.error if row.status == "failed" else f"{row.output} ({length})"
             say(f"[{finished}/{total}] {row.status:<7} {row.source}: {detail}", err=True)
             return
@@ -134,7 +134,7 @@ def _batch_progress(quiet: bool, total: int) -> Callable[[Any, Any], None] | Non
         width = 24
         bar = "#" * (width * finished // total) + "-" * (width - width * finished // total)
         say(f"\r[{bar}] {finished}/{total} articles · {report.audio_hours:.2f} h audio · "
-            f"{report.count('failed')} failed · ETA {_minutes(eta * 1000)}  ", err=True, nl=False)
+            f"{report.count('failed')} failed · ETA {minutes(eta * 1000)}  ", err=True, nl=False)
         if finished == total:
             say(err=True)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from narrate.cli_shared import _fail
+from narrate.cli_shared import fail
 from narrate.errors import NarrateError
 
 
@@ -84,7 +84,7 @@ def serve(ctx: click.Context, config_file: Path | None, **flags: Any) -> None:
     try:
         run(_config(config_file, **flags), lambda line: click.echo(line, err=True))
     except NarrateError as err:
-        _fail(err)
+        fail(err)
 
 
 @serve.group("keys")
@@ -105,7 +105,7 @@ def keys_create(config_file: Path | None, data: Path | None, label: str, webhook
     try:
         new = create_key(_config(config_file, data=data), label, webhook)
     except NarrateError as err:
-        _fail(err)
+        fail(err)
     click.echo(f"key:            {new.token}")
     click.echo(f"webhook secret: {new.secret}")
     click.echo(f"id:             {new.key_id}")
@@ -120,7 +120,7 @@ def keys_list(config_file: Path | None, data: Path | None) -> None:
     try:
         found = list_keys(_config(config_file, data=data))
     except NarrateError as err:
-        _fail(err)
+        fail(err)
     for key in found:
         state = "revoked" if key["revoked"] else "active"
         click.echo(f"{key['id']}\t{state}\t{key['label'] or '-'}\t{key['webhook_url'] or '-'}")
@@ -136,5 +136,5 @@ def keys_revoke(config_file: Path | None, data: Path | None, key_id: str) -> Non
     try:
         revoke_key(_config(config_file, data=data), key_id)
     except NarrateError as err:
-        _fail(err)
+        fail(err)
     click.echo(f"revoked {key_id}")

@@ -18,7 +18,7 @@ EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
 
 
-def _fail(err: NarrateError) -> None:
+def fail(err: NarrateError) -> None:
     say(f"narrate: error: {err}", err=True)
     sys.exit(err.exit_code)
 
@@ -39,7 +39,7 @@ def say(message: str = "", *, err: bool = False, nl: bool = True) -> None:
             os.dup2(devnull, stream.fileno())
 
 
-def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
+def progress_bar(quiet: bool) -> Callable[[str, int, int], None] | None:
     if quiet or sys.stderr is None or not sys.stderr.isatty():
         return None
 
@@ -54,7 +54,7 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
     return show
 
 
-def _caption_kinds(value: str | None) -> tuple[str, ...] | None:
+def caption_kinds(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     kinds = tuple(dict.fromkeys(k.strip().lower() for k in value.split(",") if k.strip()))
@@ -64,7 +64,7 @@ def _caption_kinds(value: str | None) -> tuple[str, ...] | None:
     return kinds
 
 
-def _minutes(ms: float) -> str:
+def minutes(ms: float) -> str:
     seconds = round(ms / 1000)
     return f"{seconds // 60}:{seconds % 60:02d}"
 
