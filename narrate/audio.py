@@ -8,13 +8,14 @@ accumulated so far, which is quadratic in the article's length).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from narrate.errors import DependencyError, InputError, OutputError
 from narrate.models import Clip, Span, Word
 
+CHUNK_FRAMES = 1 << 17  # ~6 s at 22.05 kHz: what a streamed read holds at a time
 SILENCE_DBFS = -50.0
 EDGE_MS = 15  # kept around speech when trimming, so consonants are not clipped
 FADE_MS = 5
@@ -49,11 +50,24 @@ class Timeline:
         )
 
     def read(self, start: int = 0, stop: int | None = None) -> bytes:
-        """PCM of frames [start, stop)."""
+        """PCM of frames [start, stop), in memory: for pieces and excerpts, never for
+        a stretch that grows with the narration (``chunks`` streams those)."""
         stop = self.frames if stop is None else stop
         with self.path.open("rb") as handle:
             handle.seek(2 * start)
             return handle.read(2 * (stop - start))
+
+    def chunks(self, start: int = 0, stop: int | None = None, size: int = CHUNK_FRAMES) -> Iterator[bytes]:
+        """PCM of frames [start, stop), ``size`` frames at a time: memory holds one chunk
+        whatever the stretch's length."""
+        stop = self.frames if stop is None else stop
+        with self.path.open("rb") as handle:
+            handle.seek(2 * start)
+            for at in range(start, stop, size):
+                chunk = handle.read(2 * (min(stop, at + size) - at))
+                if not chunk:
+                    return
+                yield chunk
 
 
 def _segment(clip: Clip):  # type: ignore[no-untyped-def]

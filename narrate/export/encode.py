@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,9 +24,40 @@ def ffmpeg() -> str:
     return path
 
 
-def run_ffmpeg(args: list[str], what: str, *, stdin: bytes | None = None) -> str:
-    """Run ffmpeg with ``args`` (an argument list, never a shell string); its log on success."""
-    return ffmpeg_output(args, what, stdin=stdin)[1]
+def run_ffmpeg(args: list[str], what: str, *, stdin: bytes | Iterable[bytes] | None = None) -> str:
+    """Run ffmpeg with ``args`` (an argument list, never a shell string); its log on
+    success. ``stdin``: bytes, or chunks fed to it one at a time as they come (a stretch
+    of a narration streamed from its file: memory holds one chunk, whatever the length)."""
+    if stdin is None or isinstance(stdin, bytes):
+        return ffmpeg_output(args, what, stdin=stdin)[1]
+    return _run_fed(args, what, stdin)
+
+
+def _run_fed(args: list[str], what: str, chunks: Iterable[bytes]) -> str:
+    cmd = [ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y", *args]
+    with tempfile.TemporaryFile() as log:
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
+        except OSError as exc:
+            raise EncodeError(f"could not run ffmpeg: {exc}", command=cmd) from None
+        assert proc.stdin is not None
+        unread: list[BaseException] = []  # what stopped the feed, if not ffmpeg
+        feeder = threading.Thread(target=_feed_chunks, args=(proc.stdin, chunks, unread), daemon=True)
+        feeder.start()
+        try:
+            status = proc.wait()
+            feeder.join()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        log.seek(0)
+        stderr = log.read().decode("utf-8", "replace")
+    if unread:
+        raise unread[0]
+    if status != 0:
+        raise failure(what, status, stderr, cmd)
+    return stderr
 
 
 def ffmpeg_output(args: list[str], what: str, *, stdin: bytes | None = None) -> tuple[bytes, str]:
@@ -103,6 +135,18 @@ class FfmpegChain:
     def _close_logs(self) -> None:
         for handle in self._logs:
             handle.close()
+
+
+def _feed_chunks(pipe: IO[bytes], chunks: Iterable[bytes], unread: list[BaseException]) -> None:
+    try:
+        for chunk in chunks:
+            pipe.write(chunk)
+    except BrokenPipeError:
+        pass  # ffmpeg stopped reading: its status says why
+    except Exception as exc:  # noqa: BLE001 - reading the input failed: handed to the caller
+        unread.append(exc)
+    with contextlib.suppress(BrokenPipeError):
+        pipe.close()
 
 
 def _feed(pipe: IO[bytes], data: bytes) -> None:

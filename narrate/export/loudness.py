@@ -19,7 +19,7 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,12 +109,13 @@ def stream_meter(rate: int) -> Meter:
     return meter.BlockMeter(rate) if meter.available() else StreamMeter(rate)
 
 
-def blocks_of(pcm: bytes, rate: int) -> list[float]:
-    """The gating blocks of ``pcm`` measured on its own."""
+def blocks_of(pcm: bytes | Iterable[bytes], rate: int) -> list[float]:
+    """The gating blocks of ``pcm`` (bytes, or chunks of a stretch streamed from a file)
+    measured on its own."""
     if meter.available():
         return meter.blocks_of(pcm, rate)
-    _, log = ffmpeg_output([*raw_input(rate), "-af", BLOCKS.format(peak=""), "-f", "null", "-"],
-                           "measure loudness", stdin=pcm)
+    log = run_ffmpeg([*raw_input(rate), "-af", BLOCKS.format(peak=""), "-f", "null", "-"],
+                     "measure loudness", stdin=pcm)
     return parse_blocks(log)[0]
 
 

@@ -117,7 +117,7 @@ def plain_blocks(timeline: Timeline, pieces: list[Piece], digests: list[str], ca
 
         def meter_run(run: list[int]) -> None:
             first, last = pieces[run[0]], pieces[run[-1]]
-            blocks = levels.blocks_of(timeline.read(first.start, last.stop), rate)
+            blocks = levels.blocks_of(timeline.chunks(first.start, last.stop), rate)  # streamed
             for n in run:
                 found[n] = _dealt(blocks, pieces[n], first.start, rate)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from narrate.errors import EncodeError
@@ -112,11 +113,12 @@ class BlockMeter:
             self._state = ctypes.c_void_p()
 
 
-def blocks_of(pcm: bytes, rate: int) -> list[float]:
-    """The gating blocks of ``pcm`` measured on its own."""
+def blocks_of(pcm: bytes | Iterable[bytes], rate: int) -> list[float]:
+    """The gating blocks of ``pcm`` (bytes, or chunks of a stretch) measured on its own."""
     meter = BlockMeter(rate)
     try:
-        meter.write(pcm)
+        for chunk in [pcm] if isinstance(pcm, bytes) else pcm:
+            meter.write(chunk)
     finally:
         meter.close()
     return meter.blocks()

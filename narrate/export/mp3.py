@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,7 @@ from narrate.cache import ClipCache
 from narrate.errors import OutputError
 from narrate.export import loudness as levels
 from narrate.export.cutting import Piece, cut, digest, excerpt, piece_key, runs
-from narrate.export.encode import ffmpeg_output, raw_input
+from narrate.export.encode import raw_input, run_ffmpeg
 from narrate.export.lame import LAME_DELAY, MP3_FRAME, mp3_args, mp3_frames
 from narrate.export.measuring import EarlyMeasure, plain_blocks, trip_through_cache
 from narrate.models import CodecShare, Hints, Levels
@@ -54,14 +54,15 @@ def encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: in
         args: list[str] = []
         graph: list[str] = []
         n = 0
-        stdin = None
+        stdin: Iterator[bytes] | None = None
         for k, run in enumerate(runs(pieces)):
-            pcm = timeline.read(run[0].start, run[-1].stop)
+            pcm = timeline.chunks(run[0].start, run[-1].stop)  # streamed: a chunk in memory at a time
             if stdin is None:  # the first run through a pipe: ffmpeg starts while it is read
                 stdin, source = pcm, "pipe:0"
             else:
                 source = str(Path(scratch) / f"{k}.pcm")
-                Path(source).write_bytes(pcm)
+                with open(source, "wb") as handle:
+                    handle.writelines(pcm)
             args += raw_input(timeline.sample_rate, source)
             labels = [f"s{n + j}" for j in range(len(run))]
             if len(run) > 1:
@@ -75,7 +76,7 @@ def encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: in
         for j in range(n):
             args += ["-map", f"[o{j}]", *mp3_args(timeline.sample_rate, out_rate, bitrate)[:-1],
                      str(Path(scratch) / f"{j}.mp3")]
-        ffmpeg_output(args, "encode mp3", stdin=stdin)
+        run_ffmpeg(args, "encode mp3", stdin=stdin)
         encoded = [(Path(scratch) / f"{j}.mp3").read_bytes() for j in range(n)]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
