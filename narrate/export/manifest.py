@@ -9,11 +9,12 @@ that named the chapters or captions file at the top level).
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from narrate import __version__
 from narrate.export.tags import Chapter
@@ -136,6 +137,10 @@ class Manifest:
         return disclosure(engine, self.settings.voice.get("voice"), self.narrate_version)
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self._fields(), "utterances": [_utterance_dict(u) for u in self.utterances]}
+
+    def _fields(self) -> dict[str, Any]:
+        """Every top-level field in the file's order, ``utterances`` left empty."""
         loudness = None
         if self.loudness is not None:  # one peak: the true peak (MP3) or the sample peak
             loudness = asdict(self.loudness)
@@ -150,9 +155,7 @@ class Manifest:
             "source": asdict(self.source) | {"path": _printable(self.source.path)},
             "settings": asdict(self.settings),
             "disclaimer": asdict(self.disclaimer) if self.disclaimer else None,
-            "utterances": [
-                {**asdict(u), "source_span": list(u.source_span)} for u in self.utterances
-            ],
+            "utterances": [],
             "dropped": [{"text": text, "reason": reason} for text, reason in self.dropped],
             "audio": asdict(self.audio),
             "files": dict(self.files),
@@ -162,7 +165,24 @@ class Manifest:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        text = io.StringIO()
+        self.write(text)
+        return text.getvalue()
+
+    def write(self, handle: IO[str]) -> None:
+        """The manifest's JSON (2-space indents, as ``json.dumps``), written to ``handle``
+        an utterance at a time: an hours-long narration's manifest is never whole in
+        memory, as text or as one dict."""
+        handle.write("{")
+        for n, (key, value) in enumerate(self._fields().items()):
+            handle.write(f"{',' if n else ''}\n  {_json(key)}: ")
+            if key != "utterances" or not self.utterances:
+                handle.write(_json(value, 1))
+                continue
+            for k, utterance in enumerate(self.utterances):
+                handle.write(f"{',' if k else '['}\n    {_json(_utterance_dict(utterance), 2)}")
+            handle.write("\n  ]")
+        handle.write("\n}\n")
 
     @classmethod
     def from_dict(cls, record: object) -> Manifest:
@@ -173,6 +193,16 @@ class Manifest:
             raise
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise ManifestError(f"bad or missing {exc}") from None
+
+
+def _utterance_dict(utterance: UtteranceRecord) -> dict[str, Any]:
+    return {**asdict(utterance), "source_span": list(utterance.source_span)}
+
+
+def _json(value: object, level: int = 0) -> str:
+    """``value`` as JSON indented as it is ``level`` deep in a document written with
+    ``json.dumps(indent=2)`` (a JSON string never holds a raw newline)."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
 
 
 def _printable(text: str) -> str:

@@ -10,8 +10,9 @@ import glob
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 from narrate.errors import OutputError
 from narrate.scratch import alive
@@ -101,6 +102,17 @@ class Staging:
         tmp = self.path_for(dest)
         try:
             tmp.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write {dest}: {exc.strerror}") from None
+        return tmp
+
+    def write_with(self, dest: Path, write: Callable[[IO[str]], None]) -> Path:
+        """Stage ``dest`` with the text ``write`` writes to a handle (as it goes: a long
+        text is never whole in memory)."""
+        tmp = self.path_for(dest)
+        try:
+            with tmp.open("w", encoding="utf-8") as handle:
+                write(handle)
         except OSError as exc:
             raise OutputError(f"cannot write {dest}: {exc.strerror}") from None
         return tmp

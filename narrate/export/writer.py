@@ -265,7 +265,7 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
         )
         if metadata is not None:
             staging.forget(metadata)
-        staging.write_text(manifest_path, record.dumps())
+        staging.write_with(manifest_path, record.write)
         staging.commit()
     pieces = (rendered.encoded, len(rendered.chunks)) if rendered is not None else (1, 1)
     notes = () if len(every) == len(chapters) else (
