@@ -41,13 +41,15 @@ class Encoded:
     decoded_frames: int  # samples a decoder yields, at the output rate
 
 
-def encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: int, bitrate: str
-            ) -> list[Encoded]:
+def encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: int, bitrate: str,
+           keep: Callable[[int, Encoded], Encoded] = lambda _, encoded: encoded) -> list[Encoded]:
     """Level and encode ``pieces`` (in timeline order) with one ffmpeg process, each its
     own LAME stream: starting ffmpeg costs ~80 ms, as much as encoding fifteen seconds of
     speech. Pieces that follow one another are read as one input and split by
     ``asegment``, so their encoders run one after another: encoders fed side by side
-    cost a third more CPU (they share the caches)."""
+    cost a third more CPU (they share the caches). ``keep(n, encoded)`` sees each piece
+    as it is read back and gives what is kept of it (the caller caches it and keeps its
+    length: a batch's MP3 is never all in memory)."""
     chain = levels.chain(gain_db, out_rate)
     scratch = scratch_dirs.make("pieces")
     try:
@@ -77,10 +79,13 @@ def encode(timeline: Timeline, pieces: list[Piece], gain_db: float, out_rate: in
             args += ["-map", f"[o{j}]", *mp3_args(timeline.sample_rate, out_rate, bitrate)[:-1],
                      str(Path(scratch) / f"{j}.mp3")]
         run_ffmpeg(args, "encode mp3", stdin=stdin)
-        encoded = [(Path(scratch) / f"{j}.mp3").read_bytes() for j in range(n)]
+        kept = []
+        for j in range(n):
+            mp3 = (Path(scratch) / f"{j}.mp3").read_bytes()
+            kept.append(keep(j, Encoded(mp3, mp3_frames(mp3) * MP3_FRAME)))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return [Encoded(mp3, mp3_frames(mp3) * MP3_FRAME) for mp3 in encoded]
+    return kept
 
 
 def batches(missing: list[int], pieces: list[Piece], count: int) -> list[list[int]]:
@@ -144,15 +149,20 @@ def render_mp3(
         seconds = sum(pieces[n].stop - pieces[n].start for n in missing) / rate
         count = min(len(missing), max(max(1, jobs), math.ceil(seconds / BATCH_SECONDS)))
         shares = batches(missing, pieces, count)
+        def store(batch: list[int]) -> Callable[[int, Encoded], Encoded]:
+            def kept(j: int, result: Encoded) -> Encoded:  # into the cache as it is read back
+                cached = cache.put_entry("pieces", keys[batch[j]], {"decoded_frames": result.decoded_frames},
+                                         result.mp3)
+                return Encoded(b"", result.decoded_frames) if cached else result
+            return kept
+
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as encoders:
-            made = encoders.map(
-                lambda batch: encode(timeline, [pieces[n] for n in batch], gain, out_rate, bitrate), shares)
+            made = encoders.map(lambda batch: encode(timeline, [pieces[n] for n in batch], gain, out_rate,
+                                                     bitrate, store(batch)), shares)
             meanwhile()
             for batch, results in zip(shares, made, strict=True):
                 for n, result in zip(batch, results, strict=True):
-                    cached = cache.put_entry("pieces", keys[n], {"decoded_frames": result.decoded_frames},
-                                             result.mp3)
-                    found[n] = (Encoded(b"", result.decoded_frames) if cached else result, True)
+                    found[n] = (result, True)
         chosen.extend(keys)
         return [hit for hit in found if hit is not None]
 
