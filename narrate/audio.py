@@ -8,9 +8,12 @@ accumulated so far, which is quadratic in the article's length).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import sys
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import overload
 
 from narrate.errors import DependencyError, InputError, OutputError
 from narrate.models import Clip, Span, Word
@@ -21,6 +24,43 @@ EDGE_MS = 15  # kept around speech when trimming, so consonants are not clipped
 FADE_MS = 5
 
 
+class Words(Sequence[tuple[Word, ...]]):
+    """Every part's word timings, held compactly: the texts interned, the times in one
+    array (~30 bytes a word instead of ~200 as Word objects, so the timings of an
+    hours-long narration stay small); a part's Words are made when it is read."""
+
+    def __init__(self, parts: Iterable[Iterable[Word]] = ()) -> None:
+        self._texts: list[str] = []
+        self._times = array("q")  # start_ms, end_ms of every word, in order
+        self._bounds = array("q", [0])  # where each part's words begin, and the end
+        for words in parts:
+            self.append(words)
+
+    def append(self, words: Iterable[Word]) -> None:
+        for word in words:
+            self._texts.append(sys.intern(word.text))
+            self._times.extend((word.start_ms, word.end_ms))
+        self._bounds.append(len(self._texts))
+
+    def __len__(self) -> int:
+        return len(self._bounds) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[Word, ...]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[Word, ...]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[Word, ...] | Sequence[tuple[Word, ...]]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("no such part")
+        start, stop, times = self._bounds[index], self._bounds[index + 1], self._times
+        return tuple(Word(self._texts[n], times[2 * n], times[2 * n + 1]) for n in range(start, stop))
+
+
 @dataclass(frozen=True)
 class Timeline:
     """The assembled narration: mono s16le PCM in a file, and where everything is."""
@@ -29,7 +69,7 @@ class Timeline:
     sample_rate: int
     frames: int
     spans: tuple[Span, ...]  # one per part, in order
-    words: tuple[tuple[Word, ...], ...]  # per part, times relative to the whole timeline
+    words: Sequence[tuple[Word, ...]]  # per part, times relative to the whole timeline (Words)
     seams: tuple[int, ...]  # frame offsets in the middle of each pause: safe places to cut
 
     @property
@@ -43,10 +83,8 @@ class Timeline:
             self,
             frames=round(duration_ms * self.sample_rate / 1000),
             spans=tuple(Span(to_output(s.start_ms), to_output(s.end_ms)) for s in self.spans),
-            words=tuple(
-                tuple(Word(w.text, to_output(w.start_ms), to_output(w.end_ms)) for w in ws)
-                for ws in self.words
-            ),
+            words=Words((Word(w.text, to_output(w.start_ms), to_output(w.end_ms)) for w in ws)
+                        for ws in self.words),
         )
 
     def read(self, start: int = 0, stop: int | None = None) -> bytes:
@@ -147,7 +185,7 @@ def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path,
     ``on_part`` sees each part as written (its PCM, pause included, and the frame of
     the seam in its pause)."""
     spans: list[Span] = []
-    words: list[tuple[Word, ...]] = []
+    words = Words()
     seams: list[int] = []
     frames = 0
     try:
@@ -160,7 +198,7 @@ def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path,
             start_ms = round(1000 * frames / sample_rate)
             frames += len(pcm) // 2
             spans.append(Span(start_ms, round(1000 * frames / sample_rate)))
-            words.append(tuple(Word(w.text, w.start_ms + start_ms, w.end_ms + start_ms) for w in clip_words))
+            words.append(Word(w.text, w.start_ms + start_ms, w.end_ms + start_ms) for w in clip_words)
             gap = silence(pause_ms, sample_rate)
             seams.append(frames + len(gap) // 4)
             frames += len(gap) // 2
@@ -173,7 +211,7 @@ def assemble(parts: Iterable[tuple[Clip, int]], sample_rate: int, path: Path,
                 ) from None
             if on_part is not None:
                 on_part(pcm + gap, seams[-1])
-    return Timeline(path, sample_rate, frames, tuple(spans), tuple(words), tuple(seams[:-1]))
+    return Timeline(path, sample_rate, frames, tuple(spans), words, tuple(seams[:-1]))
 
 
 def load_recording(path: Path, sample_rate: int) -> Clip:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, overload
 
 from narrate import __version__
 from narrate.export.tags import Chapter
@@ -89,6 +90,31 @@ class UtteranceRecord:
     voice: str = ""  # engine/voice that spoke it ("" in manifests from before role voices)
 
 
+class Records(Sequence[UtteranceRecord]):
+    """A narration's utterance records, each made when it is read (``make(n)``): the
+    manifest of an hours-long narration is written record by record, never all held."""
+
+    def __init__(self, count: int, make: Callable[[int], UtteranceRecord]) -> None:
+        self._count, self._make = count, make
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> UtteranceRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[UtteranceRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> UtteranceRecord | Sequence[UtteranceRecord]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("no such utterance")
+        return self._make(index)
+
+
 @dataclass(frozen=True)
 class AudioRecord:
     path: str
@@ -122,7 +148,7 @@ class Manifest:
     source: SourceRecord
     settings: SettingsRecord
     disclaimer: DisclaimerRecord | None
-    utterances: tuple[UtteranceRecord, ...]
+    utterances: Sequence[UtteranceRecord]  # read: a tuple; written: Records, made one at a time
     audio: AudioRecord
     files: dict[str, str] = field(default_factory=dict)  # kind → file name beside the audio
     file_sha256: dict[str, str] = field(default_factory=dict)  # kind → its SHA-256 (from 0.x: absent)

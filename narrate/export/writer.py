@@ -150,20 +150,26 @@ def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_i
                  chapters: list[Chapter], file_sha256: dict[str, str] | None = None) -> manifests.Manifest:
     doc, settings = script.document, target.settings
     disclaimer = None
-    utterances: list[manifests.UtteranceRecord] = []
-    spoken = zip(script.utterances, timeline.spans, timeline.words, strict=True)
-    for utterance, span, words in spoken:
-        if utterance.kind == "disclaimer":
-            clip = utterance.recording
-            disclaimer = manifests.DisclaimerRecord(utterance.written, str(clip) if clip else None,
-                                                    span.start_ms, span.end_ms,
-                                                    "" if clip else voice_label(settings, utterance.kind))
+    article: list[int] = []  # the utterances' places in the script, the disclaimer's left out
+    for n, (utterance, span) in enumerate(zip(script.utterances, timeline.spans, strict=True)):
+        if utterance.kind != "disclaimer":
+            article.append(n)
             continue
-        utterances.append(manifests.UtteranceRecord(
-            len(utterances), utterance.kind, utterance.written, utterance.spoken, utterance.span,
+        clip = utterance.recording
+        disclaimer = manifests.DisclaimerRecord(utterance.written, str(clip) if clip else None,
+                                                span.start_ms, span.end_ms,
+                                                "" if clip else voice_label(settings, utterance.kind))
+    if len(timeline.words) != len(script.utterances):
+        raise ValueError("the timeline's word timings do not line up with the script")
+
+    def record(n: int) -> manifests.UtteranceRecord:  # made as the manifest is written
+        utterance, span, words = (script.utterances[article[n]], timeline.spans[article[n]],
+                                  timeline.words[article[n]])
+        return manifests.UtteranceRecord(
+            n, utterance.kind, utterance.written, utterance.spoken, utterance.span,
             span.start_ms, span.end_ms, tuple(manifests.WordRecord(**asdict(w)) for w in words),
             voice_label(settings, utterance.kind),
-        ))
+        )
     return manifests.Manifest(
         fingerprint=target.stamps.inputs,
         settings_fingerprint=target.stamps.settings,
@@ -172,7 +178,7 @@ def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_i
         settings=manifests.SettingsRecord(settings.profile, settings.engine, engine_identity,
                                           asdict(settings.voice), asdict(settings.pauses)),
         disclaimer=disclaimer,
-        utterances=tuple(utterances),
+        utterances=manifests.Records(len(article), record),
         dropped=doc.dropped,
         audio=audio,
         files=files,

@@ -12,6 +12,7 @@ import json
 import math
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -183,7 +184,7 @@ def guid_for(url: str | None, title: str, sha256: str) -> str:
     return f"narrate:{digest[:32]}"
 
 
-def summary(utterances: tuple[UtteranceRecord, ...]) -> str:
+def summary(utterances: Sequence[UtteranceRecord]) -> str:
     """The article's first sentences (not its title or headings)."""
     picked: list[str] = []
     for utterance in utterances:
