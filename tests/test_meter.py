@@ -39,7 +39,7 @@ def test_blocks_are_ffmpegs_blocks(rate: int) -> None:
     pcm = speech(rate)
     ours, theirs = meter.blocks_of(pcm, rate), ffmpeg_blocks(pcm, rate)
     assert len(ours) == len(theirs) == len(pcm) // 2 // (rate // 10)
-    assert ours[: meter.UNFILLED] == [meter.SILENT_BLOCK] * meter.UNFILLED
+    assert list(ours[: meter.UNFILLED]) == [meter.SILENT_BLOCK] * meter.UNFILLED
     audible = [(a, b) for a, b in zip(ours, theirs, strict=True) if b > levels.SILENT]
     assert len(audible) > 20
     assert max(abs(a - b) for a, b in audible) < 0.05  # ffmpeg resamples to 48 kHz first

@@ -11,7 +11,7 @@ readings in loudness.py (``mp3_gain``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -52,6 +52,8 @@ def round_trip(pcm: bytes, rate: int, trial_db: float, out_rate: int, bitrate: s
     peak of what plays. ``runs``: the ffmpeg runs for it, started earlier."""
     runs = runs or round_trip_runs(rate, trial_db, out_rate, bitrate)
     mp3, logs = runs.run(pcm)
+    plain: Sequence[float]
+    played: Sequence[float]
     if runs.stages == 1:
         plain = meter.blocks_of(pcm, rate)
         heard = meter.BlockMeter(out_rate, true_peak=True)
@@ -84,7 +86,7 @@ def trip_through_cache(cache: ClipCache, pcm: bytes, rate: int, trial_db: float,
     return reading
 
 
-def _dealt(blocks: list[float], piece: Piece, origin: int, rate: int) -> list[float]:
+def _dealt(blocks: Sequence[float], piece: Piece, origin: int, rate: int) -> Sequence[float]:
     """The blocks of a meter run that started at frame ``origin`` that belong to
     ``piece``: a block every 100 ms, each to the piece its 400 ms window ends in."""
     step = rate // 10
@@ -93,7 +95,7 @@ def _dealt(blocks: list[float], piece: Piece, origin: int, rate: int) -> list[fl
 
 def plain_blocks(timeline: Timeline, pieces: list[Piece], digests: list[str], cache: ClipCache,
            pool: ThreadPoolExecutor, foreseen: Foreseen | None = None
-           ) -> tuple[list[list[float]], Callable[[], None]]:
+           ) -> tuple[list[Sequence[float]], Callable[[], None]]:
     """Each piece's gating blocks as it is, from the cache where it can, and a function
     that caches the ones measured now (called while the encoders run). When most are
     missing, the stretch from the first to the last is metered at once (in two halves,
@@ -101,7 +103,7 @@ def plain_blocks(timeline: Timeline, pieces: list[Piece], digests: list[str], ca
     its 400 ms window ends in; cuts lie in silence)."""
     rate = timeline.sample_rate
     keys = [piece_key("plain", digest, rate) for digest in digests]
-    found: list[list[float] | None] = []
+    found: list[Sequence[float] | None] = []
     for key in keys:
         entry = cache.get_entry("pieces", key)
         found.append(list(entry[0]["blocks"]) if entry is not None else None)
@@ -130,7 +132,7 @@ def plain_blocks(timeline: Timeline, pieces: list[Piece], digests: list[str], ca
 
     def remember() -> None:
         for n in missing:
-            cache.put_entry("pieces", keys[n], {"blocks": found[n]}, b"")
+            cache.put_entry("pieces", keys[n], {"blocks": list(found[n] or [])}, b"")
 
     return [blocks or [] for blocks in found], remember
 
@@ -140,7 +142,7 @@ class Foreseen:
     """What EarlyMeasure found: the whole narration's gating blocks, the excerpt's
     round trip at the trial gain, and the pieces with their digests."""
 
-    blocks: list[float]
+    blocks: Sequence[float]
     excerpt: Piece
     trip: CodecShare | None  # None when it was not needed
     pieces: tuple[list[Piece], list[str]]  # as cut() cuts the finished timeline, and their digests

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import math
+from array import array
 from collections.abc import Iterable
 from typing import Any
 
@@ -70,7 +71,7 @@ class BlockMeter:
             raise EncodeError(f"libebur128 cannot measure audio at {rate} Hz")
         self._pending = b""  # the part of a step not written yet
         self._reading = ctypes.c_double()
-        self._blocks: list[float] = []
+        self._blocks = array("d")  # 8 bytes a block: 100,000 of them in three hours
 
     def write(self, pcm: bytes) -> None:
         if not self._state:
@@ -96,11 +97,11 @@ class BlockMeter:
             raise EncodeError("libebur128 has no true peak for this audio")
         return 20 * math.log10(peak.value) if peak.value > 1e-6 else -120.0
 
-    def blocks(self) -> list[float]:
+    def blocks(self) -> array[float]:
         """Every block of what was written (the meter is closed)."""
         self.close()
         found = self._blocks
-        found[:UNFILLED] = [SILENT_BLOCK] * min(UNFILLED, len(found))
+        found[:UNFILLED] = array("d", [SILENT_BLOCK] * min(UNFILLED, len(found)))
         return found
 
     def abandon(self) -> None:
@@ -113,7 +114,7 @@ class BlockMeter:
             self._state = ctypes.c_void_p()
 
 
-def blocks_of(pcm: bytes | Iterable[bytes], rate: int) -> list[float]:
+def blocks_of(pcm: bytes | Iterable[bytes], rate: int) -> array[float]:
     """The gating blocks of ``pcm`` (bytes, or chunks of a stretch) measured on its own."""
     meter = BlockMeter(rate)
     try:

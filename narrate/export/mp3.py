@@ -13,8 +13,10 @@ them: captions stay on the decoded audio.
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -185,7 +187,7 @@ def render_mp3(
             first_trip = pool.submit(trip, typical)
         hopeful = pool.submit(encoded, previous.gain_db) if previous else None
         plain, remember = plain_blocks(timeline, pieces, digests, cache, pool, foreseen)
-        input_i = levels.integrated([block for blocks in plain for block in blocks])
+        input_i = levels.integrated(array("d", itertools.chain.from_iterable(plain)))
 
         def first() -> CodecShare:
             if known is not None:
