@@ -14,6 +14,7 @@ This is the main side; workers.py is what runs in each worker.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import multiprocessing
 import shutil
 import threading
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # the workers import this module: they need no settings machi
 Progress = Callable[[int, int], None]
 RETRIES = 3
 IN_PROCESS_MAX = 2
+WINDOW = 16  # sentences in flight per worker process
 CHARS_PER_WORD = 6.0  # letters plus a space: espeak-ng speaks ~20 chars/s at 200 wpm
 
 
@@ -312,11 +314,14 @@ class Synthesizer:
     def _in_workers(self, items: list[tuple[str, str]]) -> Iterator[str]:
         pool = self._workers(len(items))
         pending: dict[Any, tuple[str, str, int]] = {}
-        for key, text in items:
-            pool, future = self._submit(pool, text, key)
-            pending[future] = (key, text, 1)
+        queued = iter(items)  # submitted WINDOW at a time: a future costs ~1.5 KB, a 3-hour article has 2,000
         try:
-            while pending:
+            while True:
+                for key, text in itertools.islice(queued, max(0, WINDOW * self.processes - len(pending))):
+                    pool, future = self._submit(pool, text, key)
+                    pending[future] = (key, text, 1)
+                if not pending:
+                    break
                 done, _ = cf.wait(pending, timeout=self.timeout_s, return_when=cf.FIRST_COMPLETED)
                 if not done:
                     pool, pending = self._after_a_hang(pending)
@@ -358,8 +363,7 @@ class Synthesizer:
 
     def _after_a_hang(self, pending: dict[Any, tuple[str, str, int]]
                       ) -> tuple[cf.ProcessPoolExecutor, dict[Any, tuple[str, str, int]]]:
-        """Nothing finished within the timeout: the workers are stopped and every pending
-        sentence is tried again in fresh ones, up to RETRIES tries for the oldest."""
+        """Nothing finished in time: every pending sentence again, in fresh workers (RETRIES tries)."""
         oldest_text, oldest_attempt = max(((t, a) for _, t, a in pending.values()), key=lambda p: p[1])
         if oldest_attempt >= RETRIES:
             raise WorkerLost(
