@@ -21,6 +21,8 @@ import click
 
 from narrate import __version__
 from narrate.cli_archive import batch, feed
+from narrate.cli_inspect import inspect
+from narrate.cli_keys import keys
 from narrate.cli_serve import serve
 from narrate.cli_shared import (
     EXIT_INTERNAL,
@@ -318,6 +320,8 @@ def _forget_the_interrupt() -> None:
 cli.add_command(feed)
 cli.add_command(batch)
 cli.add_command(serve)
+cli.add_command(inspect)
+cli.add_command(keys)
 
 
 def _stop(signum: int, frame: object) -> None:
