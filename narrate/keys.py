@@ -21,7 +21,7 @@ from typing import Any
 
 from narrate.errors import DependencyError, OutputError
 
-ORGANISATION = "narrate development certificate (UNTRUSTED)"
+ORGANISATION = "narrate development (UNTRUSTED)"
 VALID_DAYS = 365
 
 
@@ -63,9 +63,9 @@ def init_keys(folder: Path, *, force: bool = False) -> KeyFiles:
     except OSError as exc:
         raise OutputError(f"cannot create {folder}: {exc.strerror}") from None
     keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(3)]
-    root = _certificate("narrate development root (UNTRUSTED)", keys[0], None, keys[0], role="root")
-    middle = _certificate("narrate development intermediate (UNTRUSTED)", keys[1], root, keys[0], role="ca")
-    leaf = _certificate("narrate development signer (UNTRUSTED)", keys[2], middle, keys[1], role="leaf")
+    root = _certificate("narrate development root", keys[0], None, keys[0], role="root")
+    middle = _certificate("narrate development intermediate", keys[1], root, keys[0], role="ca")
+    leaf = _certificate("narrate development signer", keys[2], middle, keys[1], role="leaf")
 
     def pem(cert: Any) -> bytes:
         return bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -114,3 +114,25 @@ def _certificate(name: str, key: Any, issuer: Any, issuer_key: Any, *, role: str
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]),
                                         critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
+
+
+def signing_algorithm(key: Path) -> str:
+    """The C2PA algorithm a PEM private key signs with: es256/es384/es512 (P-256/384/521),
+    ps256 (RSA) or ed25519. ValueError when it is not a private key narrate can use."""
+    _crypto()
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    try:
+        private = serialization.load_pem_private_key(key.read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not an unencrypted PEM private key ({exc})") from None
+    if isinstance(private, ec.EllipticCurvePrivateKey):
+        curves = {"secp256r1": "es256", "secp384r1": "es384", "secp521r1": "es512"}
+        if private.curve.name in curves:
+            return curves[private.curve.name]
+    if isinstance(private, rsa.RSAPrivateKey):
+        return "ps256"
+    if isinstance(private, ed25519.Ed25519PrivateKey):
+        return "ed25519"
+    raise ValueError("C2PA signs with P-256/384/521, RSA (PS256) or Ed25519 keys only")

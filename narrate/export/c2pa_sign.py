@@ -96,14 +96,17 @@ def available() -> bool:
 
 
 def _signer(c2pa: Any, cert: Path, key: Path) -> Any:
+    from narrate.keys import signing_algorithm
+
     try:
-        info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, cert.read_bytes(), key.read_bytes(), None)
+        algorithm = getattr(c2pa.C2paSigningAlg, signing_algorithm(key).upper())
+        info = c2pa.C2paSignerInfo(algorithm, cert.read_bytes(), key.read_bytes(), None)
         return c2pa.Signer.from_info(info)
     except OSError as exc:
         raise SigningError(f"cannot read {exc.filename}: {exc.strerror}") from None
-    except c2pa.C2paError as exc:
+    except (ValueError, c2pa.C2paError) as exc:
         raise SigningError(f"the signing certificate or key is not usable ({_short(exc)}); "
-                           "it must be a P-256 (ES256) key with its certificate chain") from None
+                           "give the private key and its certificate chain, leaf first") from None
 
 
 def check(cert: Path, key: Path) -> None:
@@ -149,7 +152,7 @@ class Credentials:
 
     present: bool
     state: str = ""  # the SDK's validation state: Invalid, Valid, Trusted
-    signer: str | None = None  # "common name (issuer)"
+    signer: str | None = None  # "common name [organisation]" of the signing certificate
     trusted: bool = False
     tampered: bool = False  # a content hash does not match: the file changed after signing
     failures: tuple[str, ...] = ()  # validation codes, e.g. assertion.dataHash.mismatch
@@ -196,7 +199,7 @@ def _credentials(state: str, results: dict[str, Any], manifest: dict[str, Any]) 
     info = manifest.get("signature_info") or {}
     signer = info.get("common_name")
     if signer and info.get("issuer"):
-        signer = f"{signer} ({info['issuer']})"
+        signer = f"{signer} [{info['issuer']}]"
     assertions = tuple(str(a.get("label", "")) for a in manifest.get("assertions", []))
     source_type, spoken = None, None
     for assertion in manifest.get("assertions", []):
