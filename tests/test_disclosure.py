@@ -63,8 +63,8 @@ def signed(work: Path, keys: Path, article: Path) -> dict[str, Path]:
     """The article narrated and signed in every format (WAV's keys come from a profile)."""
     out: dict[str, Path] = {}
     profile = work / "signing.toml"
-    profile.write_text(f'[signing]\ncert = "{keys / "signer-chain.pem"}"\nkey = "{keys / "signer-key.pem"}"\n',
-                       encoding="utf-8")
+    chain, key = keys / "signer-chain.pem", keys / "signer-key.pem"
+    profile.write_text(f'[signing]\ncert = "{chain}"\nkey = "{key}"\n', encoding="utf-8")
     for fmt in FORMATS:
         dest = work / "signed" / fmt / f"harbour.{fmt}"
         how = ["--profile", str(profile)] if fmt == "wav" else sign_flags(keys)
@@ -192,7 +192,8 @@ def test_one_flipped_audio_byte_reads_as_tampered(signed: dict[str, Path], work:
     assert expected in report["c2pa"]["failures"]
 
 
-def test_no_disclaimer_still_carries_the_machine_readable_marks(work: Path, keys: Path, article: Path) -> None:
+def test_no_disclaimer_still_carries_the_machine_readable_marks(work: Path, keys: Path,
+                                                               article: Path) -> None:
     dest = work / "silent" / "harbour.mp3"
     result = run_narrate(str(article), "-o", str(dest), "-q", "-j", "1", "--no-disclaimer", *sign_flags(keys))
     assert result.returncode == 0, result.stderr
@@ -250,11 +251,12 @@ def test_a_key_that_cannot_sign_fails_before_the_work(work: Path, keys: Path, ar
     out = work / "bad-key"
     wrong = work / "not-a-key.pem"
     wrong.write_text("not a key\n", encoding="utf-8")
-    result = run_narrate(str(article), "-o", str(out / "x.mp3"), "--sign-cert", str(keys / "signer-chain.pem"),
-                         "--sign-key", str(wrong))
+    chain = str(keys / "signer-chain.pem")
+    dest = str(out / "x.mp3")
+    result = run_narrate(str(article), "-o", dest, "--sign-cert", chain, "--sign-key", str(wrong))
     assert_clean_failure(result, "signing certificate or key is not usable")
     assert not out.exists() or not any(out.iterdir())
-    half = run_narrate(str(article), "-o", str(out / "x.mp3"), "--sign-cert", str(keys / "signer-chain.pem"))
+    half = run_narrate(str(article), "-o", dest, "--sign-cert", chain)
     assert_clean_failure(half, "needs both a certificate chain and its private key")
 
 
@@ -313,3 +315,14 @@ def test_the_xmp_packet_round_trips_and_escapes() -> None:
     assert source_type(b"<not xml") is None
     other = data.replace(b"trainedAlgorithmicMedia", b"digitalCapture")
     assert source_type(other) == "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
+
+
+def test_a_profiles_signing_keys_are_checked(work: Path) -> None:
+    bad = work / "bad-signing.toml"
+    bad.write_text("[signing]\ncert = 5\n", encoding="utf-8")
+    assert_clean_failure(run_narrate("script", "--profile", str(bad), "-", stdin=b"Hello there.\n"),
+                         "[signing] cert = 5 is not allowed")
+    half = work / "half-signing.toml"
+    half.write_text('[signing]\ncert = "chain.pem"\n', encoding="utf-8")
+    assert_clean_failure(run_narrate("script", "--profile", str(half), "-", stdin=b"Hello there.\n"),
+                         "needs both a certificate chain and its private key")
