@@ -215,6 +215,10 @@ def test_a_rerun_after_signing_is_up_to_date_and_the_cache_still_hits(signed: di
     forced = run_narrate(str(article), "-o", str(audio), "-f", *sign_flags(keys))
     assert forced.returncode == 0 and " 0 synthesised" in forced.stdout, forced.stdout
     assert sdk_read(audio).get_validation_state() == "Valid"
+    # FLAC, whose signed file starts with the SDK's ID3v2 tag, is up to date too.
+    flac = signed["flac"]
+    again = run_narrate(str(article), "-o", str(flac), *sign_flags(keys))
+    assert again.returncode == 0 and "(up to date" in again.stdout, again.stdout + again.stderr
 
 
 def test_without_a_key_the_output_is_marked_and_says_unsigned(work: Path, article: Path) -> None:
