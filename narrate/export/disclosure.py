@@ -10,6 +10,7 @@ key is given). Without a key, or for Ogg/Opus, the manifest says why it is unsig
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from narrate import __version__
 from narrate.audio import Timeline
@@ -38,25 +39,31 @@ def claim_for(script: Script, timeline: Timeline, tags: Tags, engine_identity: s
     )
 
 
-def sign_last(audio: Path, fmt: str, claim: c2pa_sign.Claim, settings: Settings) -> tuple[str, str | None,
-                                                                                           str | None]:
+class Sealed(NamedTuple):
+    """How an output's C2PA layer ended: "signed", "unsigned" or "unsupported"."""
+
+    state: str
+    signer: str | None = None
+    note: str | None = None  # why it is not signed
+
+
+def sign_last(audio: Path, fmt: str, claim: c2pa_sign.Claim, settings: Settings) -> Sealed:
     """Sign ``audio`` (a staged file whose tags are final) if a key is set and the format
-    can hold credentials: (c2pa state, signer, note)."""
+    can hold credentials."""
     signing = settings.signing
     if fmt not in c2pa_sign.MIME:
         note = f"{fmt}: the C2PA SDK (c2pa-python 0.38.1) cannot sign Ogg/Opus files"
-        return "unsupported", None, note if signing.enabled else None
+        return Sealed("unsupported", None, note if signing.enabled else None)
     if not signing.enabled or signing.cert is None or signing.key is None:
-        return "unsigned", None, "no signing key (--sign-cert/--sign-key)"
+        return Sealed("unsigned", None, "no signing key (--sign-cert/--sign-key)")
     signed = c2pa_sign.sign(audio, fmt, claim, signing.cert, signing.key)
-    return "signed", signed.signer, None
+    return Sealed("signed", signed.signer)
 
 
-def record(script: Script, fmt: str, state: tuple[str, str | None, str | None]) -> DisclosureRecord:
-    c2pa, signer, note = state
+def record(script: Script, fmt: str, sealed: Sealed) -> DisclosureRecord:
     spoken = any(u.kind == "disclaimer" for u in script.utterances)
-    return DisclosureRecord(spoken=spoken, comment=True, xmp=fmt in XMP_FORMATS, c2pa=c2pa,
-                            signer=signer, note=note)
+    return DisclosureRecord(spoken=spoken, comment=True, xmp=fmt in XMP_FORMATS, c2pa=sealed.state,
+                            signer=sealed.signer, note=sealed.note)
 
 
 def preflight(settings: Settings, fmt: str) -> None:

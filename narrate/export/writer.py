@@ -286,6 +286,6 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
     notes: tuple[str, ...] = () if len(every) == len(chapters) else (
         f"{len(every)} chapters (one per heading) are more than MP3 players accept: "
         f"grouped into {len(chapters)}",)
-    if signed[0] == "unsupported" and target.settings.signing.enabled:
-        notes += (f"not signed: {signed[2]}",)
+    if signed.state == "unsupported" and signed.note:
+        notes += (f"not signed: {signed.note}",)
     return Written(dest, (dest, *sidecars.values(), manifest_path), manifest_path, pieces, notes)
