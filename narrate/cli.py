@@ -91,6 +91,11 @@ def cli() -> None:
               help="Caption files to write: vtt, srt or 'vtt,srt' (default vtt).")
 @click.option("--word-timings", is_flag=True, default=None,
               help="Also write <name>.words.vtt: one cue per word, for read-along highlighting.")
+@click.option("--player", is_flag=True, default=None,
+              help="Also write <name>.html: a read-along page that highlights each word as it is spoken.")
+@click.option("--epub", is_flag=True, default=None,
+              help="Also write <name>.epub: an EPUB 3 whose text is synchronised with the audio "
+                   "(Media Overlays; mp3 and m4a). 'narrate epub' makes one book of several articles.")
 @click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="IMAGE",
               help="Cover art (JPEG or PNG) embedded in MP3 and M4A files.")
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), metavar="N",
