@@ -21,6 +21,7 @@ import click
 
 from narrate import __version__
 from narrate.cli_archive import batch, feed
+from narrate.cli_epub import epub
 from narrate.cli_serve import serve
 from narrate.cli_shared import (
     EXIT_INTERNAL,
@@ -63,6 +64,8 @@ def cli() -> None:
       narrate voices                        # voices the engine offers
       narrate batch archive/ -o audio/      # a whole archive, resumably
       narrate feed audio/ --base-url URL    # a podcast feed of what's in audio/
+      narrate article.md --player           # + a read-along page (words highlighted)
+      narrate epub a.md b.md -o book.epub   # an EPUB 3 read aloud (Media Overlays)
 
     \b
     Every narration opens with a spoken AI-voice disclaimer
@@ -319,6 +322,7 @@ def _forget_the_interrupt() -> None:
 cli.add_command(feed)
 cli.add_command(batch)
 cli.add_command(serve)
+cli.add_command(epub)
 
 
 def _stop(signum: int, frame: object) -> None:
