@@ -9,7 +9,7 @@ e.g. from ``narrate batch``). The book is written atomically: all chapters or no
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.config import Settings
@@ -121,7 +121,6 @@ def make_book(inputs: list[str], settings: Settings, options: BookOptions,
               on_article: Callable[[str], None] | None = None) -> Book:
     """Narrate ``inputs`` (articles, folders of them, or manifests) and bind them into one EPUB."""
     audio_type(settings.output.format)  # MP3 or M4A: said before any work
-    settings = replace(settings, output=replace(settings.output, epub=False))  # one book, not one each
     _named(options)  # a wrong -o is said before the work, not after it
     found, made = narrations(inputs, settings, options, on_article)
     dest = book_path(found, options)
