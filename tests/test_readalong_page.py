@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -282,3 +283,26 @@ def test_the_page_shows_the_disclosure_and_is_listed_in_the_manifest(made: dict,
     (copy / page.name).write_text("<html>gone</html>", encoding="utf-8")
     remade = run_narrate(str(SAMPLE), "-o", f"{copy}/", "--player")
     assert "up to date" not in remade.stdout and (copy / page.name).read_text(encoding="utf-8") == html
+
+
+def test_the_neural_voice_reads_along_word_by_word(browser: Any, tmp_path: Path) -> None:
+    """Piper's own alignments time the words: the page highlights them, and the EPUB made
+    in the same run has a par for every sentence."""
+    pytest.importorskip("piper", reason="make test installs narrate[neural]")
+    src = tmp_path / "harbour.md"
+    src.write_text(HARBOUR, encoding="utf-8")
+    manifest = narrate(src, tmp_path / "out", "--profile", "neural", "--epub", "-j", "1")
+    found = [s for s in sentences(manifest) if s.kind != "disclaimer"]
+    assert found and not any(s.estimated for s in found)  # the model's own word times
+    open_page(browser, tmp_path / "out" / manifest.files["player"])
+    for utterance in manifest.utterances:
+        word = max(utterance.words, key=lambda w: w.end_ms - w.start_ms)
+        browser.execute_async_script("""
+            const [ms, done] = arguments, a = document.getElementById('audio');
+            a.addEventListener('seeked', () => done(), {once: true}); a.currentTime = ms / 1000;""",
+                                     (word.start_ms + word.end_ms) / 2)
+        now = state(browser)
+        assert key(now["word"]) == key(word.text) and now["sentence"] == f"s{utterance.index}", (now, word)
+    with zipfile.ZipFile(tmp_path / "out" / manifest.files["epub"]) as book:
+        smil = book.read("EPUB/chapter-001.smil").decode()
+    assert smil.count("<par ") == len(manifest.utterances) + 1  # and the disclaimer
