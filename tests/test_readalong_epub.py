@@ -168,3 +168,51 @@ def test_what_an_epub_cannot_hold_is_refused_before_any_work(tmp_path: Path) -> 
     missing = run_narrate("epub", str(tmp_path / "nope.md"), "-q", "-o", f"{out}/", "--audio-dir", str(out))
     assert_clean_failure(missing, "nope.md", code=1)
     assert not out.exists() or not list(out.glob("*.epub"))
+
+
+def test_a_profile_asks_for_them_and_wrong_values_are_one_line(tmp_path: Path) -> None:
+    article = tmp_path / "page.html"  # an HTML article whose page would be its own name
+    article.write_text("<html><head><title>page</title></head><body><article><h1>page</h1>"
+                       "<p>The harbour reopened on Monday after two years of repairs to the sea wall.</p>"
+                       "</article></body></html>", encoding="utf-8")
+    refused = run_narrate(str(article), "-o", f"{tmp_path}/", "--player")
+    assert_clean_failure(refused, "it is the article being narrated")
+    assert "<article>" in article.read_text(encoding="utf-8")  # untouched
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[output]\nplayer = "yes"\n', encoding="utf-8")
+    assert_clean_failure(run_narrate(str(SAMPLE), "--profile", str(bad), "-o", f"{tmp_path}/x/"),
+                         "[output] player = 'yes' is not allowed; use true or false")
+    good = tmp_path / "good.toml"
+    good.write_text('[output]\nplayer = true\nepub = true\n', encoding="utf-8")
+    made = run_narrate(str(SAMPLE), "--profile", str(good), "-o", f"{tmp_path}/y/", "-q")
+    assert made.returncode == 0, made.stderr
+    assert {"player", "epub"} <= manifests.read(Path(made.stdout.strip()).with_suffix(".json")).files.keys()
+
+
+def test_article_text_is_text_in_the_page_and_the_book(tmp_path: Path) -> None:
+    """Markup in an article (or its title) is shown, never run: escaped in the page, and
+    the book's XHTML stays well-formed XML."""
+    from narrate.readalong.epub import Narration, write_epub
+    from narrate.readalong.page import player_page
+
+    hostile = 'Tags <script>alert("x")</script> & "quotes" <b>bold</b>'
+    words = tuple(manifests.WordRecord(w, 1000 + 100 * n, 1100 + 100 * n)
+                  for n, w in enumerate(["Tags", "script", "alert", "x", "quotes", "bold"]))
+    record = manifests.Manifest(
+        fingerprint="f", settings_fingerprint="s",
+        source=manifests.SourceRecord(title="<i>Title</i> & more", author="A <b>B</b>"),
+        settings=manifests.SettingsRecord(engine="pyttsx3"), disclaimer=None,
+        utterances=(manifests.UtteranceRecord(0, "paragraph", hostile, start_ms=1000, end_ms=2000,
+                                              words=words),),
+        audio=manifests.AudioRecord("x.mp3", "mp3", "audio/mpeg", duration_ms=2500))
+    page = player_page(record, "x.mp3")
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "<i>Title" not in page
+    audio = tmp_path / "x.mp3"
+    audio.write_bytes(b"\xff\xfb" + bytes(100))
+    write_epub([Narration(record, audio)], tmp_path / "b.epub")
+    with zipfile.ZipFile(tmp_path / "b.epub") as book:
+        for name in book.namelist():
+            if name.endswith((".xhtml", ".smil", ".opf", ".xml")):
+                ElementTree.fromstring(book.read(name))  # well-formed
+        chapter = book.read("EPUB/chapter-001.xhtml").decode()
+    assert "&lt;script&gt;" in chapter and "<script>" not in chapter
