@@ -37,7 +37,7 @@ PAGE = """<!doctype html>
 {byline}<p class="disclosure" role="note">{disclaimer}<small>{disclosure}</small></p>
 </header>
 <section class="player" aria-label="Audio player">
-<audio id="audio" controls preload="auto" src="{audio}"></audio>
+<audio id="audio" controls preload="metadata" src="{audio}"></audio>
 <div class="controls">
 <button type="button" id="prev">Previous sentence</button>
 <button type="button" id="play">Play</button>
