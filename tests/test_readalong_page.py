@@ -189,25 +189,39 @@ def contrast(fg: str, bg: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def test_colours_contrast_and_motion_and_a_narrow_screen(made: dict, browser: Any) -> None:
-    open_page(browser, made["page"])
-    browser.execute_script("document.getElementById('audio').currentTime = 8")
-    time.sleep(0.2)
-    pairs = browser.execute_script("""
-        function bg(el) {  // the first background that is not transparent, up the tree
-          for (; el; el = el.parentElement) {
-            const c = getComputedStyle(el).backgroundColor;
-            if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') { return c; }
-          }
-          return 'rgb(255, 255, 255)';
-        }
-        const picks = ['.w.now', '.s.now', 'main p', '.byline', '.disclosure', '.disclosure small',
-                       '.keys', 'button', 'h1'];
-        return picks.map(sel => { const el = document.querySelector(sel);
-                                  return [sel, getComputedStyle(el).color, bg(el)]; });
-    """)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_colour_pair_has_contrast(made: dict, browser: Any, scheme: str) -> None:
+    """Text against whatever is behind it, measured from the computed styles, highlighted
+    word and sentence included, in the light and the dark colour scheme."""
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                            {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    try:
+        open_page(browser, made["page"])
+        browser.execute_script("document.getElementById('audio').currentTime = 8")
+        time.sleep(0.2)
+        pairs = browser.execute_script("""
+            function bg(el) {  // the first background that is not transparent, up the tree
+              for (; el; el = el.parentElement) {
+                const c = getComputedStyle(el).backgroundColor;
+                if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') { return c; }
+              }
+              return 'rgb(255, 255, 255)';
+            }
+            document.getElementById('status').textContent = 'An error message';
+            const picks = ['.w.now', '.s.now', 'main p', '.byline', '.disclosure', '.disclosure small',
+                           '.keys', 'button', 'select', 'h1', '#status'];
+            return picks.map(sel => { const el = document.querySelector(sel);
+                                      return [sel, getComputedStyle(el).color, bg(el)]; });
+        """)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    assert (luminance(pairs[2][2]) < 0.1) == (scheme == "dark"), pairs[2]  # the scheme took effect
     for selector, fg, bg in pairs:
-        assert contrast(fg, bg) >= 4.5, (selector, fg, bg, contrast(fg, bg))
+        assert contrast(fg, bg) >= 4.5, (scheme, selector, fg, bg, contrast(fg, bg))
+
+
+def test_reduced_motion_and_a_narrow_screen(made: dict, browser: Any) -> None:
+    open_page(browser, made["page"])
     transition = "return getComputedStyle(document.querySelector('.s')).transitionDuration"
     assert browser.execute_script(transition) != "0s"
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia",

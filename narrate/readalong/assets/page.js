@@ -49,7 +49,7 @@
 
   function keepInView(el) {
     var box = el.getBoundingClientRect();
-    var bar = document.querySelector(".player").getBoundingClientRect().bottom;
+    var bar = Math.max(document.querySelector(".player").getBoundingClientRect().bottom, 0);
     if (box.top < bar || box.bottom > window.innerHeight) {
       el.scrollIntoView({ block: "center", behavior: reduced.matches ? "auto" : "smooth" });
     }
