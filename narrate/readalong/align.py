@@ -89,7 +89,7 @@ def _aligned(tokens: list[str], words: list[WordRecord], start: int, end: int) -
     matcher = SequenceMatcher(None, written, spoken, autojunk=False)
     i = j = 0
     for block in matcher.get_matching_blocks():  # the last one is (len, len, 0)
-        _share(times, tokens, written, range(i, block.a), words, spoken, range(j, block.b))
+        _share(times, written, range(i, block.a), words, spoken, range(j, block.b))
         for n in range(block.size):
             w = words[block.b + n]
             times[block.a + n] = (w.start_ms, w.end_ms)
@@ -98,8 +98,8 @@ def _aligned(tokens: list[str], words: list[WordRecord], start: int, end: int) -
             for t in times]
 
 
-def _share(times: Times, tokens: list[str], written: list[str], rows: range,
-           words: list[WordRecord], spoken: list[str], cols: range) -> None:
+def _share(times: Times, written: list[str], rows: range, words: list[WordRecord], spoken: list[str],
+           cols: range) -> None:
     """Time the written tokens ``rows`` from the spoken words ``cols`` between two anchors."""
     rows_left, cols_left = list(rows), list(cols)
     while rows_left and cols_left:  # a written word that is spoken words run together
