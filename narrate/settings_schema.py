@@ -71,6 +71,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "player": _BOOL,
         "epub": _BOOL,
     },
+    "signing": {"cert": _WORDS, "key": _WORDS},  # PEM files, relative to the profile
 }
 
 
