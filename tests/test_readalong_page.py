@@ -241,20 +241,20 @@ def test_reduced_motion_and_a_narrow_screen(made: dict, browser: Any) -> None:
 
 @pytest.fixture(scope="module")
 def every_format(made: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[str, manifests.Manifest]:
-    """The short test article in every format the page must play (espeak too: an engine
-    without word events, whose word times are shared out by length)."""
+    """The short test article in every format the page must play, and with the engines
+    that give no word events (their word times are shared out by length)."""
     out = tmp_path_factory.mktemp("formats")
     src = out / "harbour.md"
     src.write_text(HARBOUR, encoding="utf-8")
     runs = {fmt: ("--format", fmt) for fmt in ("m4a", "ogg", "opus", "wav", "flac")}
-    runs["espeak"] = ("--engine", "espeak")
+    runs.update({engine: ("--engine", engine) for engine in ("espeak", "flite", "festival")})
     with ThreadPoolExecutor(3) as pool:  # each run in one process (-j 0: no worker start-up)
         made_ = dict(zip(runs, pool.map(lambda n: narrate(src, out / n, *runs[n], "-j", "0"), runs),
                          strict=True))
     return {name: (out / name, manifest) for name, manifest in made_.items()}
 
 
-@pytest.mark.parametrize("name", ["m4a", "ogg", "opus", "wav", "flac", "espeak"])
+@pytest.mark.parametrize("name", ["m4a", "ogg", "opus", "wav", "flac", "espeak", "flite", "festival"])
 def test_every_format_plays_and_highlights(every_format: dict, browser: Any, name: str) -> None:
     folder, manifest = every_format[name]
     open_page(browser, folder / manifest.files["player"])
@@ -268,7 +268,8 @@ def test_every_format_plays_and_highlights(every_format: dict, browser: Any, nam
     now = state(browser)
     expected = word_at(sentences(manifest), now["ms"])
     assert expected is not None and now["word"] == expected[1].text and now["sentence"] == "s1"
-    assert all(s.estimated == (name == "espeak") for s in sentences(manifest) if s.kind != "disclaimer")
+    no_word_events = name in ("espeak", "flite", "festival")  # their words are shared out by length
+    assert all(s.estimated == no_word_events for s in sentences(manifest) if s.kind != "disclaimer")
 
 
 def test_the_page_is_self_contained_and_logs_no_errors(made: dict, browser: Any) -> None:
