@@ -48,6 +48,7 @@ class ClipCache:
     def __init__(self, root: Path | None) -> None:
         self.root = root
         self.last_error: OSError | None = None  # why the last put failed
+        self._swept = False  # orphans of killed writers removed (once, before the first put)
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
@@ -72,6 +73,9 @@ class ClipCache:
         """Store an entry; False when the cache cannot be written (full disk, no rights)."""
         if self.root is None:
             return False
+        if not self._swept:
+            self._swept = True
+            self.remove_orphans()  # a run killed outright left them; this one writes next
         path = self._path(kind, key)
         tmp = None
         try:

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from narrate import __version__
+from narrate import __version__, interrupts
 from narrate.cli_archive import batch, feed
 from narrate.cli_epub import epub
 from narrate.cli_inspect import inspect
@@ -333,15 +333,11 @@ cli.add_command(keys)
 cli.add_command(epub)
 
 
-def _stop(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM and SIGHUP stop a run as Ctrl-C does: cleanly
-
-
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
     if sys.argv[1:2] != ["serve"]:  # the service stops gracefully on SIGTERM itself (uvicorn)
-        for stop in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(stop, _stop)
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # all stop a run cleanly
+            signal.signal(stop, interrupts.request)
     try:
         code = cli.main(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)

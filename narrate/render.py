@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from narrate import audio
+from narrate import audio, interrupts
 from narrate import scratch as scratch_dirs
 from narrate.engines.base import VoiceSettings
 from narrate.export import loudness as levels
@@ -120,6 +120,7 @@ class Render:
                            if u.recording is None and u.index not in roles])
 
         def on_clip(done: int, total: int) -> None:
+            interrupts.check()
             if self._progress:
                 self._progress("synthesising", done, total)
 
@@ -137,6 +138,7 @@ class Render:
             self._measure_early(rate)
         parts = _parts(script.utterances, voice, roles)
         timeline = audio.assemble(parts, rate, Path(scratch) / "timeline.pcm", on_part=self._early)
+        interrupts.check()
         if self._progress:
             self._progress("encoding", 0, 1)
         written = write_outputs(target, script, timeline, engine_identity=synth.identity(),

@@ -56,11 +56,17 @@ def _dead(entry: os.DirEntry[str]) -> bool:
 
 
 def alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs (its leftovers are then not stale)."""
+    """Whether process ``pid`` still runs (its leftovers are then not stale). A zombie (a
+    killed worker its new parent has not reaped yet) writes nothing more: not alive."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass  # another user's process: it exists
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return True  # no /proc to ask (or it just ended): trust the signal check
+    return stat[stat.rfind(b")") + 2:][:1] != b"Z"

@@ -301,7 +301,6 @@ class Synthesizer:
     def _workers(self, wanted: int) -> cf.ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self.cache.remove_orphans()  # what the workers of a killed run were writing
                 self._pool = cf.ProcessPoolExecutor(
                     max_workers=max(1, self.processes if self.shared else min(self.processes, wanted)),
                     mp_context=multiprocessing.get_context(self._start_method()),

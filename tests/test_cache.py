@@ -54,3 +54,24 @@ def test_entries_left_half_written_by_killed_writers_are_removed(tmp_path: Path)
     names = sorted(p.name for p in folder.iterdir())
     assert ".tmp-4242-x1.clip" not in names and ".tmp-777-x2.clip" in names
     assert cache.get_entry("clips", "ab" * 32) is not None
+
+
+def test_a_killed_runs_half_entries_go_with_the_next_runs_first_write(tmp_path: Path) -> None:
+    """A run killed outright (its writer a zombie not yet reaped, as when a SIGKILLed run's
+    workers wait for init) leaves .tmp files; the next run's first write removes them,
+    whether or not it needs the engine's workers."""
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    while not Path(f"/proc/{dead.pid}/stat").read_text().split(") ")[1].startswith("Z"):
+        pass  # exited and not reaped (no poll(), which would reap it): a zombie
+    leftover = tmp_path / "pieces" / "cd" / f".tmp-{dead.pid}-x.piece"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half")
+    from narrate.scratch import alive
+
+    assert not alive(dead.pid)
+    ClipCache(tmp_path).put_entry("pieces", "cd" * 32, {}, b"whole")
+    assert not leftover.exists()
+    dead.wait()
