@@ -28,7 +28,7 @@ system:
 $(STAMP): pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,service,neural]'
+	$(PY) -m pip install -q -e '.[test,service,neural,cluster]'
 	@touch $(STAMP)
 
 venv: system $(STAMP)

@@ -81,9 +81,13 @@ def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | N
 @click.option("--keep-boilerplate", is_flag=True, help="Read scraped boilerplate too.")
 @click.option("--no-cache", is_flag=True, help="Don't use the sentence cache.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress; only the summary.")
+@click.option("--cluster", metavar="ADDRESS",
+              help="Run on a Ray cluster: local (start one on this machine), auto (the cluster this "
+                   "machine is a node of), HOST:PORT or ray://HOST:PORT. --jobs is then per node "
+                   "(default: its CPUs). Needs narrate[cluster]; see README, 'Scaling out'.")
 def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manifest: Path | None,
           format_: str | None, jobs: int | None, force: bool, fail_fast: bool, report_csv: Path | None,
-          keep_boilerplate: bool, no_cache: bool, quiet: bool, **flags: Any) -> None:
+          keep_boilerplate: bool, no_cache: bool, quiet: bool, cluster: str | None, **flags: Any) -> None:
     """Narrate many articles into DIR: files, folders (.txt .md .html, recursively),
     globs, a list file or a JSON Lines manifest.
 
@@ -91,6 +95,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manife
       narrate batch archive/ -o audio/
       narrate batch 'feeds/**/*.html' --from-list extra.txt -o audio/ --jobs 2
       narrate batch --manifest articles.jsonl -o audio/ --report-csv audio/report.csv
+      narrate batch /shared/archive/ -o /shared/audio/ --cluster auto
 
     Re-running skips every article whose audio is up to date, so a killed run simply
     continues. A failing article never stops the others. Exit status: 0 all done or
@@ -107,11 +112,20 @@ def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manife
                                 from_list=from_list, manifest=manifest)
         options = archive.BatchOptions(jobs=jobs or default_jobs(), force=force,
                                        fail_fast=fail_fast, keep_boilerplate=keep_boilerplate)
-        report = archive.run_batch(items, settings, out_dir, options, _batch_progress(quiet, len(items)))
+        show = _batch_progress(quiet, len(items))
+        nodes = ""
+        if cluster is None:
+            report = archive.run_batch(items, settings, out_dir, options, show)
+        else:
+            from narrate import cluster as ray_batch
+
+            report, stats = ray_batch.run_batch(items, settings, out_dir, options, progress=show,
+                                                address=ray_batch.parse_address(cluster), jobs_per_node=jobs)
+            nodes = f"\n{'cluster':<22} {stats.summary()}"
         path = archive.write_report(report, out_dir, report_csv)
     except NarrateError as err:
         fail(err)
-    say(_batch_table(report), err=True)
+    say(_batch_table(report) + nodes, err=True)
     say(f"report: {path}", err=True)
     sys.exit(1 if report.count("failed") else 0)
 
