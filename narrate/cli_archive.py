@@ -108,6 +108,10 @@ def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manife
         settings = build_settings(format=format_, cache=False if no_cache else None, jobs=jobs, **flags)
         if not inputs and from_list is None and manifest is None:
             raise UsageError("give articles to narrate: INPUT..., --from-list or --manifest")
+        if cluster is not None:
+            from narrate import cluster as ray_batch  # Ray itself only once the run starts
+
+            address = ray_batch.parse_address(cluster)
         items = archive.collect(inputs, out_dir, archive.suffix_for(settings),
                                 from_list=from_list, manifest=manifest)
         options = archive.BatchOptions(jobs=jobs or default_jobs(), force=force,
@@ -117,10 +121,8 @@ def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manife
         if cluster is None:
             report = archive.run_batch(items, settings, out_dir, options, show)
         else:
-            from narrate import cluster as ray_batch
-
             report, stats = ray_batch.run_batch(items, settings, out_dir, options, progress=show,
-                                                address=ray_batch.parse_address(cluster), jobs_per_node=jobs)
+                                                address=address, jobs_per_node=jobs)
             nodes = f"\n{'cluster':<22} {stats.summary()}"
         path = archive.write_report(report, out_dir, report_csv)
     except NarrateError as err:

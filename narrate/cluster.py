@@ -26,7 +26,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +51,11 @@ class ClusterStats:
     nodes: int = 0  # nodes whose actor started and said hello
     lost: int = 0  # actors lost (their node died, or their process)
     retried: int = 0  # articles handed to another node after their actor was lost
+    articles: dict[str, int] = field(default_factory=dict)  # node id → articles it finished
 
     def summary(self) -> str:
-        nodes = f"{self.nodes} node{'' if self.nodes == 1 else 's'}"
+        shares = " + ".join(str(n) for n in sorted(self.articles.values(), reverse=True))
+        nodes = f"{self.nodes} node{'' if self.nodes == 1 else 's'} ({shares or 0} articles)"
         if not self.lost:
             return f"{nodes}, none lost"
         return (f"{nodes}; {self.lost} lost, {self.retried} article"
@@ -294,6 +296,9 @@ class _Driver:
                 return
             row = Row(item.label, str(item.dest), "failed",
                       error=f"the node narrating it was lost {MAX_TRIES} times; run again")
+        else:
+            shares = self.fleet.stats.articles
+            shares[actor.node] = shares.get(actor.node, 0) + 1
         self._record(index, row)
 
     def _record(self, index: int, row: Row) -> None:
