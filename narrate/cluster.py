@@ -93,8 +93,8 @@ def connected(address: str | None) -> Iterator[Any]:
     debug = bool(os.environ.get("NARRATE_DEBUG"))
     options: dict[str, Any] = {"logging_level": logging.DEBUG if debug else logging.ERROR,
                                "log_to_driver": debug}
-    if address is None:
-        options |= {"include_dashboard": False, "object_store_memory": LOCAL_OBJECT_STORE}
+    if address is None:  # "local" makes a new cluster even where one runs already
+        options |= {"address": "local", "include_dashboard": False, "object_store_memory": LOCAL_OBJECT_STORE}
     else:
         options["address"] = address
     sink = io.StringIO()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,14 @@ from narrate.config import Settings
 from narrate.errors import DependencyError, NarrateError, OutputError
 from narrate.export.staging import ensure_folder
 from narrate.models import Hints
+
+
+def _plain_main() -> None:
+    """Engine workers are spawned, and a spawned process first imports its parent's main
+    module: in a Ray worker that is Ray's worker script, which costs each engine worker
+    ~0.7 s and Ray's memory. This process is the actor's alone and its main module is
+    running already, so the name is pointed at an empty module the workers need not load."""
+    sys.modules["__main__"] = types.ModuleType("__main__")
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,7 @@ class NodeNarrator:
             raise OutputError(f"cannot see {cwd}, the folder the batch was started in: articles and "
                               "outputs must be on storage every node mounts at the same path") from None
         ensure_folder(out_dir)
+        _plain_main()
         from narrate.synthesis import synthesizer_for
 
         self.synth = synthesizer_for(self.settings, shared=True)
