@@ -23,6 +23,7 @@ import io
 import logging
 import os
 import re
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -42,6 +43,7 @@ MAX_TRIES = 3  # an article whose node is lost is tried again elsewhere, this ma
 MAX_STARTS = 3  # actors started on one node (a node whose actor keeps dying is left alone)
 SCAN_EVERY_S = 10.0  # how often to look for nodes that joined
 NO_NODE_WAIT_S = 60.0  # how long work may wait for any node to be ready before it fails
+CONNECT_TIMEOUT_S = 10.0
 LOCAL_OBJECT_STORE = 128 * 1024 * 1024  # rows and articles are small: no need for Ray's 30 % of RAM
 _ADDRESS = re.compile(r"(?:ray://)?[A-Za-z0-9_.-]+:\d{1,5}")
 
@@ -90,7 +92,11 @@ def connected(address: str | None) -> Iterator[Any]:
     at the end), quietly: Ray's notices about dead nodes go to its logs, not our stdout
     (NARRATE_DEBUG=1 shows them and the workers' output)."""
     ray = _ray()
+    if address not in (None, "auto"):
+        _reachable(address)
     debug = bool(os.environ.get("NARRATE_DEBUG"))
+    if not debug:  # Ray's own C++ warnings (e.g. while a node is lost) stay in its logs
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")
     options: dict[str, Any] = {"logging_level": logging.DEBUG if debug else logging.ERROR,
                                "log_to_driver": debug}
     if address is None:  # "local" makes a new cluster even where one runs already
@@ -110,6 +116,16 @@ def connected(address: str | None) -> Iterator[Any]:
             raise DependencyError(f"cannot {where}: {_first_line(exc)}") from None
         stack.callback(ray.shutdown)
         yield ray
+
+
+def _reachable(address: str) -> None:
+    """Fail in seconds when nothing listens at ``address`` (Ray itself retries for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise DependencyError(f"cannot reach the Ray cluster at {address}: "
+                              f"{exc.strerror or 'no answer'}") from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -141,18 +157,25 @@ class _Fleet:
         self.starts: dict[str, int] = {}
         self._remote = ray.remote(NodeNarrator)
         self.scanned = 0.0
+        self.failure = ""  # why the last actor could not start, if one could not
 
-    def scan(self) -> None:
-        """An actor for every live node that has none (and has not used up its starts)."""
+    def scan(self) -> int:
+        """An actor for every live node that has none (and has not used up its starts);
+        how many nodes have or may still get one."""
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         self.scanned = time.monotonic()
+        usable = 0
         for node in self.ray.nodes():
             node_id, cpus = node["NodeID"], int(node.get("Resources", {}).get("CPU", 0))
-            if not node.get("Alive") or cpus < 1 or node_id in self.actors:
+            if not node.get("Alive") or cpus < 1:
+                continue
+            if node_id in self.actors:
+                usable += 1
                 continue
             if self.starts.get(node_id, 0) >= MAX_STARTS:
                 continue
+            usable += 1
             self.starts[node_id] = self.starts.get(node_id, 0) + 1
             jobs = self.jobs or cpus
             handle = self._remote.options(
@@ -161,6 +184,7 @@ class _Fleet:
             ).remote(replace(self.settings, jobs=jobs), self.options, __version__, os.getcwd(),
                      str(self.out_dir))
             self.actors[node_id] = _Actor(node_id, handle, in_flight(jobs), handle.hello.remote())
+        return usable
 
     def greeted(self, actor: _Actor, hello: Hello) -> None:
         if hello.error:
@@ -194,9 +218,9 @@ def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: Bat
     """Narrate every item on the cluster at ``address`` (see ``parse_address``): the same
     Report as ``narrate.batch.run_batch``, and what the cluster went through."""
     started = time.monotonic()  # the wall time includes joining (or starting) the cluster
-    ensure_folder(out_dir)
     stats = ClusterStats()
     with connected(address) as ray:
+        ensure_folder(out_dir)
         fleet = _Fleet(ray, settings, options, jobs_per_node, out_dir, stats)
         try:
             report = _Driver(ray, fleet, items, options, progress, started).run()
@@ -232,11 +256,13 @@ class _Driver:
             hellos = {a.hello: a for a in self.fleet.actors.values() if a.hello is not None}
             waiting = [*self.work, *hellos]
             if not waiting:  # no node to work on: wait for one to join, for a while
-                if time.monotonic() - idle_since > NO_NODE_WAIT_S:
+                usable = self.fleet.scan()
+                if not usable and not self.fleet.stats.nodes and self.fleet.failure:
+                    raise DependencyError(f"no node of the cluster could start narrate: {self.fleet.failure}")
+                if not usable and time.monotonic() - idle_since > NO_NODE_WAIT_S:
                     self._give_up()
                     break
                 time.sleep(1.0)
-                self.fleet.scan()
                 continue
             idle_since = time.monotonic()
             ready, _ = self.ray.wait(waiting, num_returns=1, timeout=1.0)
@@ -273,7 +299,8 @@ class _Driver:
     def _greet(self, actor: _Actor, ref: Any, errors: type[Exception]) -> None:
         try:
             hello = self.ray.get(ref)
-        except errors:  # its node died before it started: another scan may start it again
+        except errors as exc:  # it could not start (or its node died): a later scan may retry
+            self.fleet.failure = _first_line(exc)[:300]
             self.fleet.lose(actor)
             return
         self.fleet.greeted(actor, hello)

@@ -229,3 +229,12 @@ def test_a_bad_cluster_address_is_a_usage_error(short_article: Path, tmp_path: P
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
         "narrate: error: --cluster 'not an address': use local, auto, HOST:PORT or ray://HOST:PORT"]
+
+
+def test_an_unreachable_cluster_is_one_line_and_writes_nothing(short_article: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_narrate("batch", str(short_article), "-o", str(out), "--cluster", "127.0.0.1:1")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "narrate: error: cannot reach the Ray cluster at 127.0.0.1:1: Connection refused"]
+    assert not out.exists()
