@@ -19,7 +19,6 @@ up-to-date check skips what is complete.
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import re
@@ -39,7 +38,7 @@ from narrate.errors import DependencyError, UsageError
 from narrate.export.staging import ensure_folder
 from narrate.walk import printable
 
-MAX_TRIES = 3  # an article whose node is lost is tried again elsewhere, this many tries in all
+MAX_TRIES = 3  # an article whose actor is lost is tried again (elsewhere), this many tries in all
 MAX_STARTS = 3  # actors started on one node (a node whose actor keeps dying is left alone)
 SCAN_EVERY_S = 10.0  # how often to look for nodes that joined
 NO_NODE_WAIT_S = 60.0  # how long work may wait for any node to be ready before it fails
@@ -60,8 +59,8 @@ class ClusterStats:
         nodes = f"{self.nodes} node{'' if self.nodes == 1 else 's'} ({shares or 0} articles)"
         if not self.lost:
             return f"{nodes}, none lost"
-        return (f"{nodes}; {self.lost} lost, {self.retried} article"
-                f"{'' if self.retried == 1 else 's'} retried on another node")
+        return (f"{nodes}; {self.lost} actor{'' if self.lost == 1 else 's'} lost, {self.retried} article"
+                f"{'' if self.retried == 1 else 's'} tried again")
 
 
 def parse_address(value: str) -> str | None:
@@ -101,12 +100,14 @@ def connected(address: str | None) -> Iterator[Any]:
                                "log_to_driver": debug}
     if address is None:  # "local" makes a new cluster even where one runs already
         options |= {"address": "local", "include_dashboard": False, "object_store_memory": LOCAL_OBJECT_STORE}
+        # Ray lowers its workers' priority (nice 15) by default; on this machine the batch
+        # should run at the priority it was started with, as a local batch does.
+        os.environ.setdefault("RAY_worker_niceness", "0")
     else:
         options["address"] = address
-    sink = io.StringIO()
     with contextlib.ExitStack() as stack:
         if not debug:  # the driver prints "(raylet) …" notices on stdout from a thread of its own
-            stack.enter_context(contextlib.redirect_stdout(sink))
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(os.devnull, "w"))))
         try:
             ray.init(**options)
         except ImportError as exc:  # ray:// without Ray Client's grpcio
@@ -158,6 +159,7 @@ class _Fleet:
         self._remote = ray.remote(NodeNarrator)
         self.scanned = 0.0
         self.failure = ""  # why the last actor could not start, if one could not
+        self.greeted_nodes: set[str] = set()
 
     def scan(self) -> int:
         """An actor for every live node that has none (and has not used up its starts);
@@ -190,14 +192,17 @@ class _Fleet:
         if hello.error:
             raise DependencyError(hello.error)
         actor.hello = None
-        self.stats.nodes += 1
+        self.greeted_nodes.add(actor.node)  # a replacement actor is the same node
+        self.stats.nodes = len(self.greeted_nodes)
 
     def lose(self, actor: _Actor) -> None:
         """The actor died (or cannot be reached): it is killed for good and forgotten."""
         if self.actors.get(actor.node) is not actor:
             return  # already counted
         del self.actors[actor.node]
-        self.stats.lost += 1
+        if actor.hello is None:  # it had started: a loss (a start that failed is not one)
+            self.stats.lost += 1
+        self.scanned = 0.0  # look for a node to replace it on at once
         with contextlib.suppress(Exception):
             self.ray.kill(actor.handle, no_restart=True)
 
@@ -222,10 +227,8 @@ def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: Bat
     with connected(address) as ray:
         ensure_folder(out_dir)
         fleet = _Fleet(ray, settings, options, jobs_per_node, out_dir, stats)
-        try:
-            report = _Driver(ray, fleet, items, options, progress, started).run()
-        finally:
-            fleet.close()
+        report = _Driver(ray, fleet, items, options, progress, started).run()
+        fleet.close()  # interrupted or failing, shutting Ray down ends the actors instead
     return report, stats
 
 
