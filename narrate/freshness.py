@@ -1,8 +1,9 @@
 """Is an existing output up to date? Decided from its manifest, without touching audio.
 
 The fingerprint covers everything that shapes the output: the source bytes, the
-settings (voice, pauses, disclaimer, format, loudness…), whether boilerplate is kept,
-and the narrate version. An output counts as up to date when its manifest carries the
+settings (voice, pauses, disclaimer, format, loudness…), the voice model's files (size
+and mtime, for engines with model files), whether boilerplate is kept, and the narrate
+version. An output counts as up to date when its manifest carries the
 same fingerprint and every file it lists is there, with the audio's size and hash and
 every sidecar's hash as recorded (a manifest without sidecar hashes, from before they
 were recorded, is re-made once). A half-finished earlier run never qualifies: the manifest is renamed into
@@ -17,7 +18,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from narrate import __version__
-from narrate.config import Settings
+from narrate.config import ROLES, Settings
+from narrate.engines.base import engine_class
+from narrate.errors import NarrateError
 from narrate.export import manifest as manifests
 from narrate.export.manifest import Manifest
 from narrate.models import Levels, Stamps
@@ -28,8 +31,22 @@ def settings_fingerprint(settings: Settings, keep_boilerplate: bool) -> str:
     # How the work is done (worker count, cache use) does not change what is made.
     shaping = replace(settings, jobs=None, cache=True)
     lexicons = [_sha256(p) if p.is_file() else "missing" for p in settings.lexicons]
-    material = json.dumps([__version__, repr(shaping), lexicons, keep_boilerplate])
+    material = json.dumps([__version__, repr(shaping), lexicons, keep_boilerplate, _model_stamps(settings)])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _model_stamps(settings: Settings) -> list[str]:
+    """The stamps of the voice models the narration speaks with (engines with model files
+    only): a model replaced under the same name is a change of settings."""
+    stamps = []
+    for engine, voice in sorted({settings.voice_for(kind) for kind in ("", *ROLES)}, key=repr):
+        try:
+            stamp = getattr(engine_class(engine), "model_stamp", None)
+        except NarrateError:
+            continue  # an unknown engine is reported by the narration itself
+        if stamp is not None:
+            stamps.append(f"{engine}:{stamp(voice)}")
+    return stamps
 
 
 def stamps(source_sha256: str, settings: Settings, keep_boilerplate: bool) -> Stamps:

@@ -170,3 +170,24 @@ def test_check_works_with_the_neural_profile(tmp_path: Path) -> None:
     result = run_narrate("check", str(article), "--profile", "neural")
     assert result.returncode == 0, result.stderr
     assert "Osterhune\t[[" in result.stdout and "Monday" not in result.stdout
+
+
+def test_a_voice_model_replaced_under_the_same_name_makes_the_narration_out_of_date(tmp_path: Path) -> None:
+    pytest.importorskip("piper", reason="make test installs narrate[neural]")
+    from narrate.engines.piper_voices import find_voice
+
+    installed = find_voice(None)
+    model = tmp_path / "voice" / installed.model.name
+    model.parent.mkdir()
+    for source in (installed.model, installed.config):
+        (model.parent / source.name).write_bytes(source.read_bytes())
+    article = tmp_path / "short.txt"
+    article.write_text("The lock gates were replaced in March.\n")
+    args = (str(article), "--engine", "piper", "--voice", str(model), "-o", f"{tmp_path}/out/")
+    assert run_narrate(*args).returncode == 0
+    again = run_narrate(*args)
+    assert "up to date" in again.stdout, again.stdout + again.stderr
+    model.write_bytes(installed.model.read_bytes())  # a new download of the voice
+    replaced = run_narrate(*args)
+    assert replaced.returncode == 0, replaced.stderr
+    assert "up to date" not in replaced.stdout, replaced.stdout

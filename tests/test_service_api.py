@@ -97,6 +97,19 @@ def test_an_edit_resynthesises_only_the_changed_sentence(service: Service) -> No
     assert "The mayor thanked the divers and crews." in spoken
 
 
+def test_an_edit_that_changes_the_format_leaves_no_stale_audio(service: Service) -> None:
+    text = "Short story. It changes format."
+    put(service, "reformat", {"text": text, "options": {"captions": ["vtt", "srt"]}})
+    assert service.server.wait_for("reformat", service.key.token)["status"] == "done"
+    put(service, "reformat", {"text": text, "options": {"format": "ogg"}})
+    done = service.server.wait_for("reformat", service.key.token, revision=2)
+    assert done["status"] == "done", done["error"]
+    folder = next(p.parent for p in (service.server.data / "articles").glob("*/article.ogg"))
+    listed = {"article.ogg", "article.json", *done["manifest"]["files"].values()}
+    assert "article.srt" not in listed
+    assert {p.name for p in folder.iterdir()} == listed  # no article.mp3, no article.srt
+
+
 def test_the_same_content_twice_is_one_narration(service: Service) -> None:
     body = {"text": "Budget Passes\n\nThe council passed the budget on Tuesday."}
     assert put(service, "twice", body).status == 202

@@ -139,3 +139,20 @@ def test_a_due_delivery_is_claimed_once(tmp_path: Path) -> None:
     assert not store.claim_delivery(due["id"], time.time(), 30)  # a second pass does not send it again
     assert store.due_deliveries(time.time()) == []
     assert not store.finish("a", 1, {"status": "done"}, [])  # an outcome is recorded once
+
+
+def test_a_deleted_article_put_again_gets_a_new_revision_and_its_webhook(tmp_path: Path) -> None:
+    """Receivers dedupe webhooks by (id, revision): a revision must never come back."""
+    from narrate.service.store import Store
+
+    store = Store(tmp_path / "narrate.db")
+    hook = "http://127.0.0.1:9/hook"
+    store.submit("a", "f", {"text": "x"}, None, hook)
+    assert store.claim(set()) is not None
+    assert store.finish("a", 1, {"status": "done"}, [(hook, None, b"{}")])
+    store.delete("a")
+    again = store.submit("a", "f", {"text": "x"}, None, hook)
+    assert again.new_job and again.article["revision"] == 2
+    assert store.claim(set()) is not None
+    assert store.finish("a", 2, {"status": "done"}, [(hook, None, b"{}")])
+    assert [d["revision"] for d in store.due_deliveries(time.time() + 1)] == [1, 2]

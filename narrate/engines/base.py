@@ -51,6 +51,9 @@ class Engine(Protocol):
     # Other engines always run in worker processes, under the per-sentence timeout.
     # Optional: ``rate_hint: ClassVar[int]``, the sample rate its clips usually have, so
     # that measuring can start before the first clip (the first clip's rate decides).
+    # Optional: ``model_stamp(settings) -> str`` (classmethod), a cheap stamp of the voice
+    # model's files (size and mtime, no hashing): part of the up-to-date fingerprint, so
+    # that replacing a model re-makes the narrations it spoke.
 
     @classmethod
     def load(cls, settings: VoiceSettings) -> Engine:

@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 from narrate.engines.base import VoiceInfo, VoiceSettings
 from narrate.engines.piper_align import MARKERS, PAUSES, phoneme_words, words_from_spans
 from narrate.engines.piper_voices import PiperVoiceFiles, find_voice, installed
-from narrate.errors import ConfigError, DependencyError, EngineError, SuspectClip
+from narrate.errors import ConfigError, DependencyError, EngineError, NarrateError, SuspectClip
 from narrate.models import Clip, Word
 
 INSTALL_HINT = "install it with: pip install 'narrate[neural]' (piper-tts, onnx and a voice)"
@@ -130,6 +130,17 @@ class PiperEngine:
             raise DependencyError(f"piper-tts is missing; {INSTALL_HINT}") from None
         voice = find_voice(settings.voice)
         return f"piper {piper_version}/{voice.name} {voice.digest()[:24]}"
+
+    @classmethod
+    def model_stamp(cls, settings: VoiceSettings) -> str:
+        """The voice model's and config's size and mtime (a stat, no hashing): a model
+        replaced under the same name makes earlier narrations out of date."""
+        try:
+            voice = find_voice(settings.voice)
+            files = [voice.model.stat(), voice.config.stat()]
+        except (NarrateError, OSError):
+            return "missing"  # the narration itself reports the missing voice
+        return ";".join(f"{st.st_size}:{st.st_mtime_ns}" for st in files)
 
     @classmethod
     def espeak_voice(cls, settings: VoiceSettings) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from narrate.config import Settings, load_profile, override
+from narrate.export import manifest as manifests
 from narrate.export.formats import format_for
 from narrate.ingest import parse_document
 from narrate.ingest.decode import decode
@@ -69,3 +70,13 @@ def output_for(folder: Path, settings: Settings) -> Path:
     """Where one article's audio goes: always the same name in its own folder, so an
     edit re-renders in place (and reuses the sentences the clip cache holds)."""
     return folder / f"article{format_for(settings.output.format).suffix}"
+
+
+def tidy(dest: Path) -> None:
+    """Remove what an earlier revision left in the article's folder that the new one did
+    not make (an edit that changes the format or drops captions leaves no stale files)."""
+    manifest = manifests.read(dest.with_suffix(".json"))
+    keep = {dest.name, dest.with_suffix(".json").name, *manifest.files.values()}
+    for path in dest.parent.iterdir():
+        if path.name not in keep and path.is_file() and not path.name.startswith("."):
+            path.unlink(missing_ok=True)

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   last_status INTEGER, last_error TEXT, delivered REAL,
   UNIQUE (article_id, revision, event, url));
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
+CREATE TABLE IF NOT EXISTS retired (id TEXT PRIMARY KEY, revision INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (
   delivery_id INTEGER NOT NULL, at REAL NOT NULL, status INTEGER, error TEXT);
 """
@@ -155,7 +156,11 @@ class Store:
             row = db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
             if row is not None and row["fingerprint"] == fingerprint and row["status"] != "failed":
                 return Submitted(dict(row), False)
-            revision = 1 if row is None else row["revision"] + 1
+            if row is None:  # new, or put again after a DELETE: revisions never repeat
+                gone = db.execute("SELECT revision FROM retired WHERE id = ?", (article_id,)).fetchone()
+                revision = 1 if gone is None else gone["revision"] + 1
+            else:
+                revision = row["revision"] + 1
             db.execute(
                 "INSERT INTO articles (id, dir, revision, status, fingerprint, request, key_id, webhook_url,"
                 " created, updated) VALUES (?,?,?,'queued',?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
@@ -204,6 +209,9 @@ class Store:
         with self._write() as db:
             row = db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
             db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            if row is not None:  # receivers dedupe webhooks by (id, revision): never reuse one
+                db.execute("INSERT OR REPLACE INTO retired (id, revision) VALUES (?, ?)",
+                           (article_id, row["revision"]))
         return dict(row) if row is not None else None
 
     def claim(self, busy: set[str]) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ from narrate.errors import NarrateError
 from narrate.models import Hints
 from narrate.pipeline import narrate_document
 from narrate.service.config import ServiceConfig
-from narrate.service.documents import document_for, output_for, settings_for
+from narrate.service.documents import document_for, output_for, settings_for, tidy
 from narrate.service.store import Store
 from narrate.synthesis import Synthesizer, synthesizer_for
 
@@ -111,6 +111,7 @@ class Workers:
             synth, hints = self._pool(settings)
             dest = output_for(self.config.articles / job["dir"], settings)
             result = narrate_document(doc, settings, dest, synthesizer=synth, hints=hints)
+            tidy(dest)
             outcome = {
                 "status": "done",
                 "error": None,
