@@ -38,7 +38,10 @@ WAYS = ("local", "start", "join")
 
 
 def batch_command(way: str, src: Path, out: Path, address: str) -> list[str]:
-    command = [*NARRATE, "batch", str(src), "-o", str(out), "-q"]
+    # Each run in a session of its own: with the kernel's autogroup scheduling a session
+    # gets one fair share of a busy machine, and Ray's processes run in sessions of their
+    # own, so a cluster run started from this session would get shares a local run does not.
+    command = ["setsid", "-w", *NARRATE, "batch", str(src), "-o", str(out), "-q"]
     return command + {"local": ["--jobs", "2"], "start": ["--cluster", "local"],
                       "join": ["--cluster", address]}[way]
 
@@ -55,7 +58,8 @@ def one_run(way: str, src: Path, work: Path, address: str, env: dict[str, str]) 
             "audio_h": summary["audio_hours"]}
 
 
-def throughput_rounds(count: int, rounds: int, work: Path, env: dict[str, str]) -> dict[str, list[dict]]:
+def throughput_rounds(count: int, rounds: int, work: Path, env: dict[str, str],
+                      ways: tuple[str, ...]) -> dict[str, list[dict]]:
     from ray.cluster_utils import Cluster
 
     rng = random.Random(18)
@@ -63,13 +67,16 @@ def throughput_rounds(count: int, rounds: int, work: Path, env: dict[str, str]) 
     src.mkdir()
     for n in range(count):
         (src / f"article-{n:04d}.txt").write_text(article(n, rng), encoding="utf-8")
+    # The running cluster's processes inherit this environment: its nodes' clip cache is
+    # the join runs' cache folder (emptied before each of them, as the others' are).
+    env = {**env, "NARRATE_CACHE_DIR": str(work / "cache-join")}
     saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # the running cluster's processes inherit it
+    os.environ.update(env)
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "include_dashboard": False})
     try:
-        results: dict[str, list[dict]] = {way: [] for way in WAYS}
+        results: dict[str, list[dict]] = {way: [] for way in ways}
         for r in range(rounds):
-            order = WAYS[r % 3:] + WAYS[: r % 3]
+            order = ways[r % len(ways):] + ways[: r % len(ways)]
             for way in order:
                 run = one_run(way, src, work, cluster.address, env)
                 results[way].append(run)
@@ -102,16 +109,19 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ways", default=",".join(WAYS), help="which of local,start,join to run")
+    parser.add_argument("--no-cost", action="store_true", help="skip the per-article CPU cost runs")
     args = parser.parse_args()
+    ways = tuple(w for w in WAYS if w in args.ways.split(","))
     with tempfile.TemporaryDirectory(prefix="nrb-", dir="/tmp") as tmp:  # short: Ray's socket paths
         work = Path(tmp)
         # Ray runs its workers at nice 15 unless told otherwise: on a shared machine that
         # would measure the neighbours, not Ray. (--cluster local sets 0 itself.)
         env = {"RAY_TMPDIR": str(work / "r"), "RAY_AUTH_MODE": "disabled", "RAY_worker_niceness": "0"}
-        results = throughput_rounds(args.count, args.rounds, work, env)
+        results = throughput_rounds(args.count, args.rounds, work, env, ways)
         local = statistics.median(r["wall_s"] for r in results["local"])
         print(f"\n{args.count} articles, {args.rounds} rounds, medians:")
-        for way in WAYS:
+        for way in ways:
             wall = statistics.median(r["wall_s"] for r in results[way])
             cpu = statistics.median(r["cpu_s"] for r in results[way])
             per_hour = args.count / wall * 3600
@@ -122,6 +132,8 @@ def main() -> None:
         audio_h = results["local"][0]["audio_h"]
         print(f"  short articles: {local_cpu / args.count:.3f} CPU-s each "
               f"({audio_h * 60 / args.count:.2f} audio minutes each)")
+        if args.no_cost:
+            return
         print("\nper-article CPU cost, the 5-minute sample, empty cache, --jobs 2:")
         for profile in ("default", "neural"):
             print("  " + json.dumps(cost_per_article(work, profile, env)), flush=True)
