@@ -53,14 +53,16 @@ class ClusterStats:
     lost: int = 0  # actors lost (their node died, or their process)
     retried: int = 0  # articles handed to another node after their actor was lost
     articles: dict[str, int] = field(default_factory=dict)  # node id → articles it finished
+    cpu_s: float = 0.0  # CPU time the actors that finished spent (with their workers, encoders)
 
     def summary(self) -> str:
         shares = " + ".join(str(n) for n in sorted(self.articles.values(), reverse=True))
         nodes = f"{self.nodes} node{'' if self.nodes == 1 else 's'} ({shares or 0} articles)"
+        cpu = f"; {self.cpu_s:.0f} CPU-s on the nodes" if self.cpu_s else ""
         if not self.lost:
-            return f"{nodes}, none lost"
+            return f"{nodes}, none lost{cpu}"
         return (f"{nodes}; {self.lost} actor{'' if self.lost == 1 else 's'} lost, {self.retried} article"
-                f"{'' if self.retried == 1 else 's'} tried again")
+                f"{'' if self.retried == 1 else 's'} tried again{cpu}")
 
 
 def parse_address(value: str) -> str | None:
@@ -212,9 +214,11 @@ class _Fleet:
                 yield actor
 
     def close(self) -> None:
+        """Stop every actor's engine workers; add up the CPU time the actors report."""
         closing = [a.handle.close.remote() for a in self.actors.values() if a.hello is None]
         with contextlib.suppress(Exception):
-            self.ray.wait(closing, num_returns=len(closing), timeout=15)
+            done, _ = self.ray.wait(closing, num_returns=len(closing), timeout=15)
+            self.stats.cpu_s = sum(self.ray.get(done))
 
 
 def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: BatchOptions, *,

@@ -11,6 +11,7 @@ machine does, so a node that dies half-way leaves only temporary files behind.
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import sys
 import types
@@ -84,8 +85,11 @@ class NodeNarrator:
     def narrate(self, item: Item) -> Row:
         return narrate_one(item, self.settings, self.options, self.synth, self.hints)
 
-    def close(self) -> None:
-        """Stop the engine workers (they would also leave when this process ends)."""
+    def close(self) -> float:
+        """Stop the engine workers (they would also leave when this process ends); the CPU
+        seconds this actor spent, with its engine workers and encoders."""
         if self.synth is not None:
-            self.synth.close()
+            self.synth.close()  # waits for the workers: their CPU time is counted below
             self.synth = None
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

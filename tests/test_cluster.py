@@ -256,3 +256,22 @@ def test_an_unreachable_cluster_is_one_line_and_writes_nothing(short_article: Pa
     assert result.stderr.strip().splitlines() == [
         "narrate: error: cannot reach the Ray cluster at 127.0.0.1:1: Connection refused"]
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("given", "meant"), [
+    ("local", None), ("auto", "auto"), ("ray", "auto"), ("10.0.0.9:6379", "10.0.0.9:6379"),
+    ("head.example.org:6379", "head.example.org:6379"), ("ray://head:10001", "ray://head:10001"),
+])
+def test_what_cluster_addresses_mean(given: str, meant: str | None) -> None:
+    from narrate.cluster import parse_address
+
+    assert parse_address(given) == meant
+
+
+@pytest.mark.parametrize("given", ["", "head", "http://head:6379", "head:port", "a b:1"])
+def test_what_is_not_a_cluster_address(given: str) -> None:
+    from narrate.cluster import parse_address
+    from narrate.errors import UsageError
+
+    with pytest.raises(UsageError):
+        parse_address(given)
