@@ -10,7 +10,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := espeak-ng libespeak-ng1 ffmpeg libebur128-1 libmpg123-0 flite festival festvox-us-slt-hts
+# libimage-exiftool-perl: the tests read narrate's XMP with exiftool, a reader that is not ours
+SYSTEM_PACKAGES := espeak-ng libespeak-ng1 ffmpeg libebur128-1 libmpg123-0 flite festival festvox-us-slt-hts libimage-exiftool-perl
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench system venv clean
@@ -28,7 +29,7 @@ system:
 $(STAMP): pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,service,neural,cluster]'
+	$(PY) -m pip install -q -e '.[test,service,neural,disclosure,cluster]'
 	@touch $(STAMP)
 
 venv: system $(STAMP)

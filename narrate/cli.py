@@ -21,6 +21,8 @@ import click
 
 from narrate import __version__
 from narrate.cli_archive import batch, feed
+from narrate.cli_inspect import inspect
+from narrate.cli_keys import keys
 from narrate.cli_serve import serve
 from narrate.cli_shared import (
     EXIT_INTERNAL,
@@ -93,6 +95,10 @@ def cli() -> None:
               help="Also write <name>.words.vtt: one cue per word, for read-along highlighting.")
 @click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="IMAGE",
               help="Cover art (JPEG or PNG) embedded in MP3 and M4A files.")
+@click.option("--sign-cert", type=click.Path(dir_okay=False, path_type=Path), metavar="PEM",
+              help="Sign the audio (C2PA Content Credentials) with this certificate chain (leaf first).")
+@click.option("--sign-key", type=click.Path(dir_okay=False, path_type=Path), metavar="PEM",
+              help="The private key of --sign-cert (see 'narrate keys init' to try it out).")
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), metavar="N",
               help="Synthesis worker processes (default: one per core; 0: in this process).")
 @click.option("--no-cache", is_flag=True, help="Synthesise every sentence again; don't use the clip cache.")
@@ -314,6 +320,8 @@ def _forget_the_interrupt() -> None:
 cli.add_command(feed)
 cli.add_command(batch)
 cli.add_command(serve)
+cli.add_command(inspect)
+cli.add_command(keys)
 
 
 def _stop(signum: int, frame: object) -> None:

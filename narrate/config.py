@@ -47,6 +47,19 @@ class Output:
     cover: Path | None = None
 
 
+@dataclass(frozen=True)
+class Signing:
+    """The publisher's C2PA signing certificate chain and private key (PEM files); without
+    them an output is marked by its tags and XMP but not signed (README, "Disclosure")."""
+
+    cert: Path | None = None
+    key: Path | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.cert is not None and self.key is not None
+
+
 ROLES = ("title", "heading", "quote", "disclaimer")  # kinds of utterance a profile may voice apart
 
 
@@ -74,6 +87,7 @@ class Settings:
     jobs: int | None = None  # None: one worker per core (see resolved())
     cache: bool = True
     roles: tuple[tuple[str, Role], ...] = ()  # (kind, its own voice), see voice_for()
+    signing: Signing = field(default_factory=Signing)
 
     def voice_for(self, kind: str) -> tuple[str, VoiceSettings]:
         """The engine and voice that speak an utterance of ``kind``."""
@@ -160,6 +174,8 @@ def load_profile(name_or_path: str = "default") -> Settings:
     engine = canonical_name(str(data.pop("engine", "pyttsx3")))
     lexicons = tuple((path.parent / p).resolve() for p in data.pop("lexicons", []))
     roles = _roles(data.pop("roles", {}), path)
+    signing = _section(Signing, {k: (path.parent / v).resolve() for k, v in data.pop("signing", {}).items()},
+                       f"{path} [signing]")
     rest = _section(_Rest, data, str(path))
     return Settings(
         profile=path.stem,
@@ -172,6 +188,7 @@ def load_profile(name_or_path: str = "default") -> Settings:
         read_acronym_asides=rest.read_acronym_asides,
         lexicons=lexicons,
         roles=roles,
+        signing=check_signing(signing, f"voice profile {path}: [signing]"),
     )
 
 
@@ -226,4 +243,19 @@ def override(settings: Settings, **flags: Any) -> Settings:
         rest["lexicons"] = settings.lexicons + tuple(Path(p) for p in flags["lexicon"])
     if flags.get("skip_acronym_asides"):
         rest["read_acronym_asides"] = False
+    cert, key = flags.get("sign_cert"), flags.get("sign_key")
+    if cert is not None or key is not None:
+        signing = replace(settings.signing, **{name: Path(value) for name, value in
+                                               (("cert", cert), ("key", key)) if value is not None})
+        rest["signing"] = check_signing(signing, "--sign-cert/--sign-key")
     return replace(settings, voice=voice, disclaimer=disclaimer, output=output, **rest)
+
+
+def check_signing(signing: Signing, where: str) -> Signing:
+    """Both files or neither, and both readable."""
+    if (signing.cert is None) != (signing.key is None):
+        raise ConfigError(f"{where}: signing needs both a certificate chain and its private key")
+    for path in (signing.cert, signing.key):
+        if path is not None and not os.access(path, os.R_OK):
+            raise ConfigError(f"{where}: cannot read {path}")
+    return signing

@@ -55,3 +55,14 @@ class OutputError(NarrateError):
 
 class ConfigError(NarrateError):
     """A voice profile, lexicon or setting is invalid."""
+
+
+class SigningError(NarrateError):
+    """The output could not be signed (C2PA Content Credentials): the key, the certificate
+    or the SDK said no."""
+
+
+class DisclosureMissing(NarrateError):
+    """``narrate inspect --require-disclosure``: a disclosure layer is missing or invalid."""
+
+    exit_code = 3

@@ -21,6 +21,7 @@ from narrate import audio
 from narrate import scratch as scratch_dirs
 from narrate.engines.base import VoiceSettings
 from narrate.export import loudness as levels
+from narrate.export.disclosure import preflight
 from narrate.export.encode import ffmpeg
 from narrate.export.measuring import EarlyMeasure
 from narrate.export.staging import ensure_folder, refuse_to_replace
@@ -110,6 +111,7 @@ class Render:
         ensure_folder(target.dest.parent)
         for path in output_files(target):  # before the work, not after it
             refuse_to_replace(path, script.document.source)
+        preflight(target.settings, target.fmt.name)
         synth = self._synthesizer()
         scratch = scratch_dirs.make("run")
         self._stack.callback(shutil.rmtree, scratch, ignore_errors=True)

@@ -69,6 +69,7 @@ SCHEMA: dict[str, dict[str, Rule]] = {
         "word_timings": _BOOL,
         "cover": _WORDS,
     },
+    "signing": {"cert": _WORDS, "key": _WORDS},  # PEM files, relative to the profile
 }
 
 

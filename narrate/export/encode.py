@@ -136,3 +136,20 @@ def encode_pcm(
         args += ["-f", "ffmetadata", "-i", str(metadata), "-map_metadata", "1", "-map_chapters", "1"]
     args += ["-map", "0:a", *fmt.codec(rate, rate, bitrate), "-f", fmt.muxer, str(dest)]
     run_ffmpeg(args, f"encode {fmt.name}")
+
+
+def probe(path: Path) -> dict[str, Any]:
+    """ffprobe's view of a media file: {"format": {duration, tags…}, "chapters": […]}."""
+    import json
+
+    program = shutil.which("ffprobe")
+    if program is None:
+        raise DependencyError(f"ffprobe is missing; {FFMPEG_HINT}")
+    cmd = [program, "-v", "error", "-show_format", "-show_chapters", "-of", "json", str(path)]
+    result = subprocess.run(cmd, capture_output=True, check=False)
+    if result.returncode != 0:
+        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise EncodeError(f"ffprobe cannot read it: {detail[-1] if detail else 'not a media file'}",
+                          command=cmd, stderr=result.stderr.decode("utf-8", "replace"))
+    found = json.loads(result.stdout or b"{}")
+    return found if isinstance(found, dict) else {}

@@ -306,3 +306,10 @@ def mp3_gain(target_lufs: float, input_lufs: float, previous: Levels | None,
     gain = round(gain / GAIN_STEP_DB) * GAIN_STEP_DB
     peak = round(reading.true_peak_db + min(0.0, gain - reading.trial_db), 2)
     return Gain(gain, reading.loss_db, peak, reading)
+
+
+def measure_media(path: Path) -> Loudness:
+    """Integrated loudness and true peak (dBTP) of any audio file ffmpeg decodes."""
+    log = run_ffmpeg(["-i", str(path), "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"],
+                     "measure loudness")
+    return parse_summary(log)

@@ -115,6 +115,18 @@ class LoudnessRecord:
 
 
 @dataclass(frozen=True)
+class DisclosureRecord:
+    """The disclosure layers an output carries (README, "Disclosure")."""
+
+    spoken: bool  # the spoken disclaimer opens the audio
+    comment: bool  # the tags' comment (ID3 COMM, MP4 ©cmt, Vorbis comment)
+    xmp: bool  # Iptc4xmpExt:DigitalSourceType in XMP (MP3, M4A, WAV)
+    c2pa: str  # "signed", "unsigned" (no key given) or "unsupported" (the format cannot hold it)
+    signer: str | None = None  # the signing certificate's name, when signed
+    note: str | None = None  # why it is not signed
+
+
+@dataclass(frozen=True)
 class Manifest:
     fingerprint: str
     settings_fingerprint: str
@@ -128,6 +140,7 @@ class Manifest:
     loudness: LoudnessRecord | None = None
     chapters: tuple[Chapter, ...] = ()
     dropped: tuple[tuple[str, str], ...] = ()  # (text, reason)
+    layers: DisclosureRecord | None = None  # "disclosure" in the JSON; absent before it was recorded
     narrate_version: str = __version__
     schema: int = SCHEMA
 
@@ -159,6 +172,7 @@ class Manifest:
             "file_sha256": dict(self.file_sha256),
             "loudness": loudness,
             "chapters": [asdict(c) for c in self.chapters],
+            "disclosure": asdict(self.layers) if self.layers else None,
         }
 
     def dumps(self) -> str:
@@ -223,6 +237,7 @@ def _from_dict(record: object) -> Manifest:
         chapters = []
     disclaimer = record.get("disclaimer")
     loudness = record.get("loudness")
+    layers = record.get("disclosure")
     return Manifest(
         schema=record["schema"],
         narrate_version=str(record["narrate_version"]),
@@ -238,6 +253,7 @@ def _from_dict(record: object) -> Manifest:
         loudness=_loudness(loudness) if loudness else None,
         chapters=tuple(_record(Chapter, c, "chapters") for c in chapters or []),
         dropped=tuple((str(d["text"]), str(d["reason"])) for d in record.get("dropped", [])),
+        layers=_record(DisclosureRecord, layers, "disclosure") if layers else None,
     )
 
 

@@ -7,14 +7,24 @@ chapters in stored order, so every CHAP frame is made the same size with element
 that sort in time order: stored order and time order agree for every reader.
 Other formats: an ffmetadata file that ffmpeg writes as MP4 atoms / Vorbis comments,
 chapters included.
+
+The XMP packet (xmp.py: the IPTC digital source type) goes where readers such as
+exiftool look for it: in ID3 a PRIV frame owned by "XMP" (MP3, and WAV's ``id3 ``
+chunk), in MP4 a top-level ``uuid`` box with XMP's UUID (XMP specification, part 3).
+FLAC and Ogg have no standard place for XMP: their comment and C2PA carry the mark.
+``read_marks`` reads the disclosure marks back from any audio file, ours or not.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import struct
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")  # MP4 uuid box holding XMP
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,7 @@ class Tags:
     provenance: dict[str, str]
     chapters: tuple[Chapter, ...] = ()
     cover: Path | None = None
+    xmp: bytes | None = None  # the XMP packet (xmp.py)
 
 
 def _chapter_ids(chapters: Sequence[Chapter]) -> list[str]:
@@ -48,12 +59,35 @@ def _cover_mime(path: Path) -> str:
 
 
 def write_id3(path: Path, tags: Tags) -> None:
+    from mutagen.id3 import ID3
+
+    id3 = ID3()
+    for frame in _id3_frames(tags):
+        id3.add(frame)
+    id3.save(str(path), v2_version=4)
+
+
+def write_wav_id3(path: Path, tags: Tags) -> None:
+    """The same ID3 frames as an MP3's in a WAV file's ``id3 `` chunk (beside the LIST
+    INFO chunk ffmpeg writes): the comment, the provenance and the XMP packet."""
+    from mutagen.wave import WAVE
+
+    audio = WAVE(str(path))
+    if audio.tags is None:
+        audio.add_tags()
+    assert audio.tags is not None
+    for frame in _id3_frames(tags):
+        audio.tags.add(frame)
+    audio.save(v2_version=4)
+
+
+def _id3_frames(tags: Tags) -> list[Any]:
     from mutagen.id3 import (
         APIC,
         CHAP,
         COMM,
         CTOC,
-        ID3,
+        PRIV,
         TALB,
         TCON,
         TDRC,
@@ -63,28 +97,29 @@ def write_id3(path: Path, tags: Tags) -> None:
         CTOCFlags,
     )
 
-    id3 = ID3()
-    id3.add(TIT2(encoding=3, text=tags.title))
+    frames: list[Any] = [TIT2(encoding=3, text=tags.title)]
     if tags.artist:
-        id3.add(TPE1(encoding=3, text=tags.artist))
+        frames.append(TPE1(encoding=3, text=tags.artist))
     if tags.album:
-        id3.add(TALB(encoding=3, text=tags.album))
+        frames.append(TALB(encoding=3, text=tags.album))
     if tags.date and tags.date[:4].isdigit():
-        id3.add(TDRC(encoding=3, text=tags.date))
-    id3.add(TCON(encoding=3, text="Speech"))
-    id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
-    id3.add(TXXX(encoding=3, desc="narrate", text=json.dumps(tags.provenance, sort_keys=True)))
+        frames.append(TDRC(encoding=3, text=tags.date))
+    frames.append(TCON(encoding=3, text="Speech"))
+    frames.append(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
+    frames.append(TXXX(encoding=3, desc="narrate", text=json.dumps(tags.provenance, sort_keys=True)))
+    if tags.xmp is not None:
+        frames.append(PRIV(owner="XMP", data=tags.xmp))
     if tags.cover is not None:
-        id3.add(APIC(encoding=3, mime=_cover_mime(tags.cover), type=3, desc="Cover",
-                     data=tags.cover.read_bytes()))
+        frames.append(APIC(encoding=3, mime=_cover_mime(tags.cover), type=3, desc="Cover",
+                           data=tags.cover.read_bytes()))
     ids = _chapter_ids(tags.chapters)
     for element_id, chapter in zip(ids, tags.chapters, strict=True):
-        id3.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
-                     sub_frames=[TIT2(encoding=3, text=chapter.title)]))
+        frames.append(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
+                           sub_frames=[TIT2(encoding=3, text=chapter.title)]))
     if ids:
-        id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                     child_element_ids=ids, sub_frames=[TIT2(encoding=3, text="Chapters")]))
-    id3.save(str(path), v2_version=4)
+        frames.append(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                           child_element_ids=ids, sub_frames=[TIT2(encoding=3, text="Chapters")]))
+    return frames
 
 
 def _escape(value: str) -> str:
@@ -146,3 +181,108 @@ def podcast_chapters(chapters: Sequence[Chapter]) -> str:
         },
         ensure_ascii=False, indent=2,
     ) + "\n"
+
+
+def append_mp4_xmp(path: Path, xmp: bytes) -> None:
+    """XMP in a top-level ``uuid`` box appended to an MP4 file (nothing before it moves,
+    so the sample offsets ffmpeg wrote stay right)."""
+    with path.open("ab") as handle:
+        handle.write(struct.pack(">I4s", 8 + 16 + len(xmp), b"uuid") + XMP_UUID + xmp)
+
+
+def _mp4_boxes(path: Path) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload offset, payload size) of each top-level box of an MP4 file."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        offset = 0
+        while offset + 8 <= size:
+            handle.seek(offset)
+            length, kind = struct.unpack(">I4s", handle.read(8))
+            header = 8
+            if length == 1:
+                length, header = struct.unpack(">Q", handle.read(8))[0], 16
+            elif length == 0:
+                length = size - offset
+            if length < header:
+                return
+            yield kind, offset + header, length - header
+            offset += length
+
+
+def _mp4_xmp(path: Path) -> bytes | None:
+    with path.open("rb") as handle:
+        for kind, start, length in _mp4_boxes(path):
+            if kind == b"uuid" and length >= 16:
+                handle.seek(start)
+                if handle.read(16) == XMP_UUID:
+                    return handle.read(min(length - 16, 1 << 20))
+    return None
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What an audio file's own tags say about it (read_marks)."""
+
+    container: str  # mutagen's name for it: MP3, MP4, FLAC, WAVE, OggOpus, OggVorbis…
+    title: str | None = None
+    comment: str | None = None  # the comment (ID3 COMM, MP4 ©cmt, Vorbis COMMENT/DESCRIPTION)
+    provenance: dict[str, str] | None = None  # narrate's own record (ID3 TXXX:narrate)
+    xmp: bytes | None = None
+
+
+def read_marks(path: Path) -> Marks | None:
+    """The title, comment, narrate record and XMP packet of any audio file mutagen reads;
+    None when it is not an audio file mutagen knows. Raises OSError if unreadable."""
+    import mutagen
+    from mutagen.id3 import ID3
+
+    try:
+        audio = mutagen.File(str(path))
+    except mutagen.MutagenError as exc:
+        if isinstance(exc.__cause__, OSError):
+            raise exc.__cause__ from None
+        return None
+    if audio is None:
+        return None
+    container = type(audio).__name__
+    tags = audio.tags
+    if isinstance(tags, ID3):
+        return _id3_marks(container, tags)
+    if container == "MP4":
+        return Marks(container, _first(tags, "\xa9nam"), _first(tags, "\xa9cmt"), None, _mp4_xmp(path))
+    comment = _first(tags, "comment") or _first(tags, "description")
+    return Marks(container, _first(tags, "title"), comment, _json(_first(tags, "narrate")), None)
+
+
+def _id3_marks(container: str, tags: Any) -> Marks:
+    comments = tags.getall("COMM")
+    records = [f for f in tags.getall("TXXX") if f.desc == "narrate"]
+    xmp = [f.data for f in tags.getall("PRIV") if f.owner == "XMP"]
+    title = tags.get("TIT2")
+    return Marks(container, str(title.text[0]) if title and title.text else None,
+                 str(comments[0].text[0]) if comments and comments[0].text else None,
+                 _json(str(records[0].text[0])) if records and records[0].text else None,
+                 xmp[0] if xmp else None)
+
+
+def _first(tags: Any, key: str) -> str | None:
+    if tags is None:
+        return None
+    try:
+        values = tags.get(key)
+    except (KeyError, ValueError):
+        return None
+    if not values:
+        return None
+    value = values[0] if isinstance(values, list) else values
+    return str(value)
+
+
+def _json(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return {str(k): str(v) for k, v in record.items()} if isinstance(record, dict) else None

@@ -18,8 +18,10 @@ from narrate.audio import Timeline
 from narrate.cache import ClipCache
 from narrate.config import Settings
 from narrate.errors import OutputError
+from narrate.export import disclosure as marks
 from narrate.export import loudness as levels
 from narrate.export import manifest as manifests
+from narrate.export import xmp
 from narrate.export.captions import Cue, to_srt, to_vtt
 from narrate.export.encode import encode_pcm
 from narrate.export.measuring import EarlyMeasure
@@ -28,11 +30,13 @@ from narrate.export.staging import Staging
 from narrate.export.tags import (
     Chapter,
     Tags,
+    append_mp4_xmp,
     ffmetadata,
     podcast_chapters,
     write_id3,
     write_mp4_cover,
     write_vorbis_chapters,
+    write_wav_id3,
 )
 from narrate.export.target import Target
 from narrate.models import Script
@@ -122,12 +126,13 @@ def word_cues(script: Script, timeline: Timeline) -> list[Cue]:
 
 def tags_for(script: Script, target: Target, engine_identity: str, chapters: tuple[Chapter, ...]) -> Tags:
     doc, settings = script.document, target.settings
+    comment = manifests.disclosure(engine_identity, settings.voice.voice)
     return Tags(
         title=doc.title or script.article[0].written[:120],
         artist=doc.byline,
         album=doc.publication,
         date=doc.date,
-        comment=manifests.disclosure(engine_identity, settings.voice.voice),
+        comment=comment,
         provenance={
             "narrate": __version__,
             "engine": engine_identity,
@@ -136,6 +141,7 @@ def tags_for(script: Script, target: Target, engine_identity: str, chapters: tup
         },
         chapters=chapters,
         cover=settings.output.cover,
+        xmp=xmp.packet(comment, f"narrate {__version__}") if target.fmt.name in marks.XMP_FORMATS else None,
     )
 
 
@@ -147,7 +153,8 @@ def voice_label(settings: Settings, kind: str) -> str:
 
 def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_identity: str,
                  audio: manifests.AudioRecord, files: dict[str, str], loudness: manifests.LoudnessRecord,
-                 chapters: list[Chapter], file_sha256: dict[str, str] | None = None) -> manifests.Manifest:
+                 chapters: list[Chapter], file_sha256: dict[str, str] | None = None,
+                 layers: manifests.DisclosureRecord | None = None) -> manifests.Manifest:
     doc, settings = script.document, target.settings
     disclaimer = None
     utterances: list[manifests.UtteranceRecord] = []
@@ -179,6 +186,7 @@ def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_i
         file_sha256=file_sha256 or {},
         loudness=loudness,
         chapters=tuple(chapters),
+        layers=layers,
     )
 
 
@@ -226,6 +234,12 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
             write_mp4_cover(audio_tmp, out.cover)
         elif fmt.name in VORBIS:
             write_vorbis_chapters(audio_tmp, chapters)
+        if fmt.name == "wav":
+            write_wav_id3(audio_tmp, tags)
+        elif fmt.name == "m4a" and tags.xmp is not None:
+            append_mp4_xmp(audio_tmp, tags.xmp)
+        claim = marks.claim_for(script, timeline, tags, engine_identity, target.settings)
+        signed = marks.sign_last(audio_tmp, fmt.name, claim, target.settings)  # last: covers every byte
         audio_size, audio_sha256 = _size_and_hash(audio_tmp)  # streamed: hours of audio never in memory
         sidecars: dict[str, Path] = {}
         hashes: dict[str, str] = {}
@@ -262,13 +276,16 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
                 sample_peak_dbfs=None if rendered is not None else measured.peak_db,
             ),
             chapters=chapters,
+            layers=marks.record(script, fmt.name, signed),
         )
         if metadata is not None:
             staging.forget(metadata)
         staging.write_text(manifest_path, record.dumps())
         staging.commit()
     pieces = (rendered.encoded, len(rendered.chunks)) if rendered is not None else (1, 1)
-    notes = () if len(every) == len(chapters) else (
+    notes: tuple[str, ...] = () if len(every) == len(chapters) else (
         f"{len(every)} chapters (one per heading) are more than MP3 players accept: "
         f"grouped into {len(chapters)}",)
+    if signed.state == "unsupported" and signed.note:
+        notes += (f"not signed: {signed.note}",)
     return Written(dest, (dest, *sidecars.values(), manifest_path), manifest_path, pieces, notes)

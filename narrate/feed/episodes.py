@@ -60,6 +60,7 @@ class Episode:
     chapters: str | None
     manifest: Path
     written: datetime  # the manifest's mtime: when it was narrated
+    disclosure: str = ""  # the AI-voice disclosure (podcast:txt purpose="ai-content")
 
 
 def find_episodes(folder: Path) -> list[Episode]:
@@ -157,6 +158,7 @@ def episode_from(path: Path, manifest: Manifest, folder: Path) -> Episode:
         chapters=_relative(_sidecar(path, chapters, folder), folder) if chapters else None,
         manifest=path,
         written=written,
+        disclosure=xml_text(manifest.disclosure()),
     )
 
 

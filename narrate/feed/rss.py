@@ -27,6 +27,10 @@ PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 # podcast:guid is a UUIDv5 of the feed URL in this namespace (Podcasting 2.0 spec).
 PODCAST_GUID_NS = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 CHAPTERS_MIME = "application/json+chapters"
+# podcast:txt purpose="ai-content": the machine-readable AI disclosure podcast hosts use
+AI_CONTENT = "ai-content"
+CHANNEL_DISCLOSURE = ("Episodes of this podcast are narrated with an AI-generated voice (narrate, "
+                      "offline text-to-speech). Inconsistencies may occur.")
 
 
 def build_feed(
@@ -146,6 +150,7 @@ def _item(generator: FeedGenerator, episode: Episode, base: str) -> None:
     extension: _PodcastIndexEntry = entry.podcastindex
     extension.transcripts = [(_url(base, path), mime) for path, mime in episode.transcripts]
     extension.chapters = _url(base, episode.chapters) if episode.chapters else None
+    extension.disclosure = episode.disclosure or None
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -156,7 +161,8 @@ def podcast_guid(feed_url: str) -> str:
 
 
 class _PodcastIndex(BaseExtension):
-    """Channel tags feedgen lacks or writes in an outdated form: podcast:guid, and
+    """Channel tags feedgen lacks or writes in an outdated form: podcast:guid, the AI
+    disclosure (podcast:txt purpose="ai-content"), and
     itunes:image / itunes:explicit (feedgen drops a .jpeg image silently and writes
     explicit as yes/no where Apple now asks for true/false)."""
 
@@ -175,15 +181,18 @@ class _PodcastIndex(BaseExtension):
         xml_elem(f"{{{ITUNES_NS}}}explicit", channel).text = "true" if self.explicit else "false"
         if self.guid:
             xml_elem(f"{{{PODCAST_NS}}}guid", channel).text = self.guid
+        xml_elem(f"{{{PODCAST_NS}}}txt", channel, purpose=AI_CONTENT).text = CHANNEL_DISCLOSURE
         return feed
 
 
 class _PodcastIndexEntry(BaseEntryExtension):
-    """Item tags from the Podcasting 2.0 namespace: transcripts and chapters."""
+    """Item tags from the Podcasting 2.0 namespace: transcripts, chapters and the AI
+    disclosure (podcast:txt purpose="ai-content", beside the sentence in the description)."""
 
     def __init__(self) -> None:
         self.transcripts: list[tuple[str, str]] = []
         self.chapters: str | None = None
+        self.disclosure: str | None = None
 
     def extend_rss(self, item: Any) -> Any:
         for url, mime in self.transcripts:
@@ -191,4 +200,6 @@ class _PodcastIndexEntry(BaseEntryExtension):
             xml_elem(f"{{{PODCAST_NS}}}transcript", item, url=url, type=mime, **rel)
         if self.chapters:
             xml_elem(f"{{{PODCAST_NS}}}chapters", item, url=self.chapters, type=CHAPTERS_MIME)
+        if self.disclosure:
+            xml_elem(f"{{{PODCAST_NS}}}txt", item, purpose=AI_CONTENT).text = self.disclosure
         return item
