@@ -96,8 +96,6 @@ def connected(address: str | None) -> Iterator[Any]:
     if address not in (None, "auto"):
         _reachable(address)
     debug = bool(os.environ.get("NARRATE_DEBUG"))
-    if not debug:  # Ray's own C++ warnings (e.g. while a node is lost) stay in its logs
-        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")
     options: dict[str, Any] = {"logging_level": logging.DEBUG if debug else logging.ERROR,
                                "log_to_driver": debug}
     if address is None:  # "local" makes a new cluster even where one runs already

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -130,6 +131,9 @@ def test_cluster_outputs_match_local_batch_and_a_poisoned_article_fails_alone(
     remote = cluster_batch(ray_cluster, src, tmp_path / "remote")
     assert local.returncode == remote.returncode == 1, (local.stderr, remote.stderr)  # the poison
     assert "Traceback" not in remote.stderr
+    noise = [line for line in remote.stderr.splitlines() if not re.match(
+        r"\[\d+/\d+\] |(done|skipped|failed|hours of audio|wall time|cluster|report:) ", line)]
+    assert noise == []  # progress and the table, as a local batch: nothing of Ray's
     # Every article once, with the same status, output name and error, in the same order.
     def key(row: dict[str, Any]) -> tuple[str, str, str, str]:
         return row["source"], Path(row["output"]).name, row["status"], row["error"]
@@ -178,6 +182,7 @@ def test_a_node_killed_mid_batch_loses_nothing(ray_cluster: RayCluster, tmp_path
         os.kill(narrator_pid(ray_cluster.cluster.head_node), signal.SIGKILL)
         ray_cluster.cluster.remove_node(ray_cluster.worker, allow_graceful=False)
         _, stderr = proc.communicate(timeout=240)
+        print(stderr)  # what a user sees while a node dies (shown when the test fails)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
