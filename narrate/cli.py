@@ -21,6 +21,7 @@ import click
 
 from narrate import __version__
 from narrate.cli_archive import batch, feed
+from narrate.cli_epub import epub
 from narrate.cli_inspect import inspect
 from narrate.cli_keys import keys
 from narrate.cli_serve import serve
@@ -65,6 +66,8 @@ def cli() -> None:
       narrate voices                        # voices the engine offers
       narrate batch archive/ -o audio/      # a whole archive, resumably
       narrate feed audio/ --base-url URL    # a podcast feed of what's in audio/
+      narrate article.md --player           # + a read-along page (words highlighted)
+      narrate epub a.md b.md -o book.epub   # an EPUB 3 read aloud (Media Overlays)
 
     \b
     Every narration opens with a spoken AI-voice disclaimer
@@ -93,6 +96,11 @@ def cli() -> None:
               help="Caption files to write: vtt, srt or 'vtt,srt' (default vtt).")
 @click.option("--word-timings", is_flag=True, default=None,
               help="Also write <name>.words.vtt: one cue per word, for read-along highlighting.")
+@click.option("--player", is_flag=True, default=None,
+              help="Also write <name>.html: a read-along page that highlights each word as it is spoken.")
+@click.option("--epub", is_flag=True, default=None,
+              help="Also write <name>.epub: an EPUB 3 whose text is synchronised with the audio "
+                   "(Media Overlays; mp3 and m4a). 'narrate epub' makes one book of several articles.")
 @click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="IMAGE",
               help="Cover art (JPEG or PNG) embedded in MP3 and M4A files.")
 @click.option("--sign-cert", type=click.Path(dir_okay=False, path_type=Path), metavar="PEM",
@@ -322,6 +330,7 @@ cli.add_command(batch)
 cli.add_command(serve)
 cli.add_command(inspect)
 cli.add_command(keys)
+cli.add_command(epub)
 
 
 def _stop(signum: int, frame: object) -> None:

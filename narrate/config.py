@@ -45,6 +45,8 @@ class Output:
     captions: tuple[str, ...] = ("vtt",)  # any of vtt, srt
     word_timings: bool = False  # also <stem>.words.vtt, one cue per word
     cover: Path | None = None
+    player: bool = False  # also <stem>.html: the read-along page (narrate.readalong.page)
+    epub: bool = False  # also <stem>.epub: an EPUB 3 with a Media Overlay (narrate.readalong.epub)
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,8 @@ def override(settings: Settings, **flags: Any) -> Settings:
         settings.output,
         **{
             k: flags.pop(k)
-            for k in ("format", "bitrate", "sample_rate", "loudness", "captions", "word_timings", "cover")
+            for k in ("format", "bitrate", "sample_rate", "loudness", "captions", "word_timings", "cover",
+                      "player", "epub")
             if flags.get(k) is not None
         },
     )

@@ -23,6 +23,7 @@ from narrate.freshness import previous_levels, stamps, up_to_date
 from narrate.ingest import read_document
 from narrate.models import Document, Hints, Progress, Result, Script
 from narrate.naming import slugify
+from narrate.readalong.epub import audio_type
 from narrate.script import build_script, drop_boilerplate
 
 DEFAULT_OUTPUT_DIR = Path("output")
@@ -120,6 +121,8 @@ def narrate_document(
     keeps one of each for all its articles)."""
     dest, fmt = output_path(doc, settings, output)
     settings = settings.resolved(fmt.name)
+    if settings.output.epub:
+        audio_type(fmt.name)  # an EPUB holds MP3 or M4A: say so before any work
     stamp = stamps(doc.source_sha256, settings, keep_boilerplate)
     if not force and (manifest := up_to_date(dest, stamp.inputs)) is not None:
         files = tuple(dest.parent / n for n in manifest.files.values())

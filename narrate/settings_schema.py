@@ -68,6 +68,8 @@ SCHEMA: dict[str, dict[str, Rule]] = {
                          and all(k in ("vtt", "srt") for k in v)),
         "word_timings": _BOOL,
         "cover": _WORDS,
+        "player": _BOOL,
+        "epub": _BOOL,
     },
     "signing": {"cert": _WORDS, "key": _WORDS},  # PEM files, relative to the profile
 }

@@ -86,6 +86,7 @@ class UtteranceRecord:
     end_ms: int = 0
     words: tuple[WordRecord, ...] = ()
     voice: str = ""  # engine/voice that spoke it ("" in manifests from before role voices)
+    block: int = -1  # the article block (paragraph, quote, item…) it is part of; -1: the title, or unknown
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ def _utterance(data: object) -> UtteranceRecord:
     base = _record(UtteranceRecord, {k: v for k, v in data.items() if k not in ("words", "source_span")},
                    "utterances")
     return UtteranceRecord(base.index, base.kind, base.written, base.spoken, (int(span[0]), int(span[1])),
-                           base.start_ms, base.end_ms, words, str(base.voice))
+                           base.start_ms, base.end_ms, words, str(base.voice), int(base.block))
 
 
 def _loudness(data: object) -> LoudnessRecord:

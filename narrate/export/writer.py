@@ -40,6 +40,8 @@ from narrate.export.tags import (
 )
 from narrate.export.target import Target
 from narrate.models import Script
+from narrate.readalong.epub import Narration, write_epub
+from narrate.readalong.page import player_page
 
 CAPTION_WRITERS = {"vtt": to_vtt, "srt": to_srt}
 VORBIS = {"ogg", "opus", "flac"}  # chapters as Vorbis comments
@@ -69,6 +71,7 @@ def output_files(target: Target) -> list[Path]:
     files = [dest, *(dest.with_suffix(f".{kind}") for kind in out.captions)]
     if out.word_timings:
         files.append(dest.with_name(dest.stem + ".words.vtt"))
+    files += [dest.with_suffix(".html")] * out.player + [dest.with_suffix(".epub")] * out.epub
     return [*files, dest.with_name(dest.stem + ".chapters.json"), dest.with_suffix(".json")]
 
 
@@ -169,7 +172,7 @@ def manifest_for(script: Script, timeline: Timeline, target: Target, *, engine_i
         utterances.append(manifests.UtteranceRecord(
             len(utterances), utterance.kind, utterance.written, utterance.spoken, utterance.span,
             span.start_ms, span.end_ms, tuple(manifests.WordRecord(**asdict(w)) for w in words),
-            voice_label(settings, utterance.kind),
+            voice_label(settings, utterance.kind), utterance.block,
         ))
     return manifests.Manifest(
         fingerprint=target.stamps.inputs,
@@ -258,26 +261,37 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
         chapters_path = dest.with_name(dest.stem + ".chapters.json")
         sidecar("chapters", chapters_path, podcast_chapters(chapters))
         manifest_path = dest.with_suffix(".json")
-        record = manifest_for(
-            script, timeline, target,
-            engine_identity=engine_identity,
-            audio=manifests.AudioRecord(
-                path=dest.name, format=fmt.name, mime=fmt.mime,
-                bitrate=out.bitrate if fmt.uses_bitrate else None, sample_rate=rate,
-                duration_ms=round(timeline.duration_ms), bytes=audio_size, sha256=audio_sha256,
-            ),
-            files={kind: path.name for kind, path in sidecars.items()},
-            file_sha256=hashes,
-            loudness=manifests.LoudnessRecord(
-                target_lufs=out.loudness, input_lufs=round(input_lufs, 2), gain_db=round(gain, 2),
-                integrated_lufs=measured.integrated_lufs,
-                # MP3: true peak of an excerpt after the codec; others: sample peak
-                true_peak_dbtp=measured.peak_db if rendered is not None else None,
-                sample_peak_dbfs=None if rendered is not None else measured.peak_db,
-            ),
-            chapters=chapters,
-            layers=marks.record(script, fmt.name, signed),
-        )
+
+        def record_with(files: dict[str, Path]) -> manifests.Manifest:
+            return manifest_for(
+                script, timeline, target,
+                engine_identity=engine_identity,
+                audio=manifests.AudioRecord(
+                    path=dest.name, format=fmt.name, mime=fmt.mime,
+                    bitrate=out.bitrate if fmt.uses_bitrate else None, sample_rate=rate,
+                    duration_ms=round(timeline.duration_ms), bytes=audio_size, sha256=audio_sha256,
+                ),
+                files={kind: path.name for kind, path in files.items()},
+                file_sha256={kind: hashes[kind] for kind in files},
+                loudness=manifests.LoudnessRecord(
+                    target_lufs=out.loudness, input_lufs=round(input_lufs, 2), gain_db=round(gain, 2),
+                    integrated_lufs=measured.integrated_lufs,
+                    # MP3: true peak of an excerpt after the codec; others: sample peak
+                    true_peak_dbtp=measured.peak_db if rendered is not None else None,
+                    sample_peak_dbfs=None if rendered is not None else measured.peak_db,
+                ),
+                chapters=chapters,
+                layers=marks.record(script, fmt.name, signed),
+            )
+
+        if out.player:  # the read-along page and the book: from the manifest's records
+            sidecar("player", dest.with_suffix(".html"), player_page(record_with(sidecars), dest.name))
+        if out.epub:
+            sidecars["epub"] = dest.with_suffix(".epub")
+            book = staging.path_for(sidecars["epub"])
+            write_epub([Narration(record_with({}), audio_tmp)], book)
+            hashes["epub"] = _size_and_hash(book)[1]
+        record = record_with(sidecars)
         if metadata is not None:
             staging.forget(metadata)
         staging.write_text(manifest_path, record.dumps())
