@@ -31,7 +31,7 @@ system:
 $(STAMP): pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,service,neural,disclosure]'
+	$(PY) -m pip install -q -e '.[test,service,neural,disclosure,cluster]'
 	@touch $(STAMP)
 
 venv: system $(STAMP)

@@ -258,7 +258,9 @@ class BatchOptions:
     keep_boilerplate: bool = False
 
 
-def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: Any, hints: Hints) -> Row:
+def narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: Any, hints: Hints) -> Row:
+    """One article of a batch, whatever happens a Row: the unit of work local batch runs in
+    threads and the cluster (narrate.cluster) in each node's actor."""
     row = Row(item.label, str(item.dest))
     try:
         doc = drop_boilerplate(item.load(), keep=options.keep_boilerplate)
@@ -275,6 +277,12 @@ def _narrate_one(item: Item, settings: Settings, options: BatchOptions, synth: A
     except Exception as err:  # one article's bug must not take the archive down
         row.status, row.error = "failed", printable(f"internal error: {type(err).__name__}: {err}")
     return row
+
+
+def in_flight(jobs: int) -> int:
+    """Articles at once for ``jobs`` engine workers: one more than workers, so that while
+    one waits on ffmpeg or the engine another has Python work to do."""
+    return jobs + 1 if jobs > 1 else 1
 
 
 def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: BatchOptions,
@@ -295,7 +303,7 @@ def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: Bat
         nonlocal progress
         if stop.is_set():
             return
-        row = _narrate_one(items[index], settings, options, synth, hints)
+        row = narrate_one(items[index], settings, options, synth, hints)
         with lock:
             report.rows[index] = row
             report.wall_s = time.monotonic() - started
@@ -307,10 +315,7 @@ def run_batch(items: list[Item], settings: Settings, out_dir: Path, options: Bat
                 except Exception:  # whoever watched went away: the work and its report go on
                     progress = None
 
-    # One article more than cores in flight: while one waits on ffmpeg or the engine,
-    # another has Python work to do.
-    in_flight = options.jobs + 1 if options.jobs > 1 else 1
-    with synth, ThreadPoolExecutor(max_workers=max(1, min(in_flight, len(items)))) as pool:
+    with synth, ThreadPoolExecutor(max_workers=max(1, min(in_flight(options.jobs), len(items)))) as pool:
         for future in [pool.submit(work, n) for n in range(len(items))]:
             future.result()
     report.wall_s = time.monotonic() - started

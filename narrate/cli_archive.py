@@ -81,9 +81,13 @@ def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | N
 @click.option("--keep-boilerplate", is_flag=True, help="Read scraped boilerplate too.")
 @click.option("--no-cache", is_flag=True, help="Don't use the sentence cache.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress; only the summary.")
+@click.option("--cluster", metavar="ADDRESS",
+              help="Run on a Ray cluster: local (start one on this machine), auto (the cluster this "
+                   "machine is a node of), HOST:PORT or ray://HOST:PORT. --jobs is then per node "
+                   "(default: its CPUs). Needs narrate[cluster]; see README, 'Scaling out'.")
 def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manifest: Path | None,
           format_: str | None, jobs: int | None, force: bool, fail_fast: bool, report_csv: Path | None,
-          keep_boilerplate: bool, no_cache: bool, quiet: bool, **flags: Any) -> None:
+          keep_boilerplate: bool, no_cache: bool, quiet: bool, cluster: str | None, **flags: Any) -> None:
     """Narrate many articles into DIR: files, folders (.txt .md .html, recursively),
     globs, a list file or a JSON Lines manifest.
 
@@ -91,6 +95,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manife
       narrate batch archive/ -o audio/
       narrate batch 'feeds/**/*.html' --from-list extra.txt -o audio/ --jobs 2
       narrate batch --manifest articles.jsonl -o audio/ --report-csv audio/report.csv
+      narrate batch /shared/archive/ -o /shared/audio/ --cluster auto
 
     Re-running skips every article whose audio is up to date, so a killed run simply
     continues. A failing article never stops the others. Exit status: 0 all done or
@@ -103,15 +108,26 @@ def batch(inputs: tuple[str, ...], out_dir: Path, from_list: Path | None, manife
         settings = build_settings(format=format_, cache=False if no_cache else None, jobs=jobs, **flags)
         if not inputs and from_list is None and manifest is None:
             raise UsageError("give articles to narrate: INPUT..., --from-list or --manifest")
+        if cluster is not None:
+            from narrate import cluster as ray_batch  # Ray itself only once the run starts
+
+            address = ray_batch.parse_address(cluster)
         items = archive.collect(inputs, out_dir, archive.suffix_for(settings),
                                 from_list=from_list, manifest=manifest)
         options = archive.BatchOptions(jobs=jobs or default_jobs(), force=force,
                                        fail_fast=fail_fast, keep_boilerplate=keep_boilerplate)
-        report = archive.run_batch(items, settings, out_dir, options, _batch_progress(quiet, len(items)))
+        show = _batch_progress(quiet, len(items))
+        nodes = ""
+        if cluster is None:
+            report = archive.run_batch(items, settings, out_dir, options, show)
+        else:
+            report, stats = ray_batch.run_batch(items, settings, out_dir, options, progress=show,
+                                                address=address, jobs_per_node=jobs)
+            nodes = f"\n{'cluster':<22} {stats.summary()}"
         path = archive.write_report(report, out_dir, report_csv)
     except NarrateError as err:
         fail(err)
-    say(_batch_table(report), err=True)
+    say(_batch_table(report) + nodes, err=True)
     say(f"report: {path}", err=True)
     sys.exit(1 if report.count("failed") else 0)
 
