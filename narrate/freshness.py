@@ -30,7 +30,7 @@ def settings_fingerprint(settings: Settings, keep_boilerplate: bool) -> str:
     """Everything but the article that shapes an output."""
     # How the work is done (worker count, cache use) does not change what is made.
     shaping = replace(settings, jobs=None, cache=True)
-    lexicons = [_sha256(p) if p.is_file() else "missing" for p in settings.lexicons]
+    lexicons = [manifests.size_and_sha256(p)[1] if p.is_file() else "missing" for p in settings.lexicons]
     material = json.dumps([__version__, repr(shaping), lexicons, keep_boilerplate, _model_stamps(settings)])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
@@ -72,13 +72,6 @@ def previous_levels(dest: Path, settings_stamp: str) -> Levels | None:
     return levels if levels.true_peak_dbtp is not None else None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def up_to_date(dest: Path, fingerprint: str) -> Manifest | None:
     """The manifest of ``dest`` if it is a complete output made from the same inputs."""
@@ -86,14 +79,16 @@ def up_to_date(dest: Path, fingerprint: str) -> Manifest | None:
     if manifest is None or manifest.fingerprint != fingerprint:
         return None
     try:
-        if dest.stat().st_size != manifest.audio.bytes or _sha256(dest) != manifest.audio.sha256:
+        if dest.stat().st_size != manifest.audio.bytes:
+            return None
+        if manifests.size_and_sha256(dest)[1] != manifest.audio.sha256:
             return None
     except OSError:
         return None
     for kind, name in manifest.files.items():  # every sidecar whole, as the audio is
         expected = manifest.file_sha256.get(kind)
         try:
-            if expected is None or _sha256(dest.parent / name) != expected:
+            if expected is None or manifests.size_and_sha256(dest.parent / name)[1] != expected:
                 return None  # damaged, replaced, or listed by a manifest that predates the hashes
         except OSError:
             return None

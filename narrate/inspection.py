@@ -11,7 +11,6 @@ tampered with), ``unknown`` (cannot be told: no manifest, no SDK) or ``unsupport
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -94,13 +93,6 @@ def _chapter(found: dict[str, Any]) -> dict[str, Any]:
             "title": (found.get("tags") or {}).get("title", "")}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _spoken(path: Path) -> Layer:
     beside = path.with_suffix(".json")
@@ -108,7 +100,7 @@ def _spoken(path: Path) -> Layer:
         manifest = manifests.read(beside)
     except (OSError, ValueError):
         return Layer("spoken", "unknown", "no narrate manifest beside the file to say whether it has one")
-    if manifest.audio.path != path.name or manifest.audio.sha256 != _sha256(path):
+    if manifest.audio.path != path.name or manifest.audio.sha256 != manifests.size_and_sha256(path)[1]:
         return Layer("spoken", "unknown", f"{beside.name} describes other bytes (the file changed since)")
     if manifest.disclaimer is None:
         return Layer("spoken", "missing", "made with --no-disclaimer (manifest)")

@@ -9,6 +9,7 @@ that named the chapters or captions file at the top level).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -329,3 +330,13 @@ def _loudness(data: object) -> LoudnessRecord:
     found = _record(LoudnessRecord, data, "loudness")
     numbers = {k: None if v is None else float(v) for k, v in asdict(found).items()}
     return LoudnessRecord(**numbers)  # type: ignore[arg-type]
+
+
+def size_and_sha256(path: Path) -> tuple[int, str]:
+    """A file's size and SHA-256, as the manifest records the audio and every sidecar."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()

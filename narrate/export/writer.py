@@ -56,15 +56,6 @@ class Written:
     notes: tuple[str, ...] = ()  # what the user should know (chapters grouped, …)
 
 
-def _size_and_hash(path: Path) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
-    return size, digest.hexdigest()
-
-
 def output_files(target: Target) -> list[Path]:
     """Every file a narration to ``target`` writes: the audio, its sidecars, the manifest."""
     dest, out = target.dest, target.settings.output
@@ -249,7 +240,7 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
             append_mp4_xmp(audio_tmp, tags.xmp)
         claim = marks.claim_for(script, timeline, tags, engine_identity, target.settings)
         signed = marks.sign_last(audio_tmp, fmt.name, claim, target.settings)  # last: covers every byte
-        audio_size, audio_sha256 = _size_and_hash(audio_tmp)  # streamed: hours of audio never in memory
+        audio_size, audio_sha256 = manifests.size_and_sha256(audio_tmp)  # streamed, never whole in memory
         sidecars: dict[str, Path] = {}
         hashes: dict[str, str] = {}
 
@@ -296,7 +287,7 @@ def write_outputs(target: Target, script: Script, timeline: Timeline, *, engine_
             sidecars["epub"] = dest.with_suffix(".epub")
             book = staging.path_for(sidecars["epub"])
             write_epub([Narration(record_with({}), audio_tmp)], book)
-            hashes["epub"] = _size_and_hash(book)[1]
+            hashes["epub"] = manifests.size_and_sha256(book)[1]
         record = record_with(sidecars)
         if metadata is not None:
             staging.forget(metadata)
