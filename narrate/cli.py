@@ -29,9 +29,9 @@ from narrate.cli_shared import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     build_settings,
-    caption_kinds,
     fail,
     minutes,
+    output_options,
     progress_bar,
     say,
     text_options,
@@ -92,21 +92,7 @@ def cli() -> None:
               help="Output sample rate (default 44100).")
 @click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS",
               help="Integrated loudness target (default -16; true peak stays under -1 dBTP).")
-@click.option("--captions", metavar="LIST", callback=lambda c, p, v: caption_kinds(v),
-              help="Caption files to write: vtt, srt or 'vtt,srt' (default vtt).")
-@click.option("--word-timings", is_flag=True, default=None,
-              help="Also write <name>.words.vtt: one cue per word, for read-along highlighting.")
-@click.option("--player", is_flag=True, default=None,
-              help="Also write <name>.html: a read-along page that highlights each word as it is spoken.")
-@click.option("--epub", is_flag=True, default=None,
-              help="Also write <name>.epub: an EPUB 3 whose text is synchronised with the audio "
-                   "(Media Overlays; mp3 and m4a). 'narrate epub' makes one book of several articles.")
-@click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="IMAGE",
-              help="Cover art (JPEG or PNG) embedded in MP3 and M4A files.")
-@click.option("--sign-cert", type=click.Path(dir_okay=False, path_type=Path), metavar="PEM",
-              help="Sign the audio (C2PA Content Credentials) with this certificate chain (leaf first).")
-@click.option("--sign-key", type=click.Path(dir_okay=False, path_type=Path), metavar="PEM",
-              help="The private key of --sign-cert (see 'narrate keys init' to try it out).")
+@output_options
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), metavar="N",
               help="Synthesis worker processes (default: one per core; 0: in this process).")
 @click.option("--no-cache", is_flag=True, help="Synthesise every sentence again; don't use the clip cache.")

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from narrate.cli_shared import build_settings, fail, minutes, say, text_options, voice_options
+from narrate.cli_shared import build_settings, fail, minutes, output_options, say, text_options, voice_options
 from narrate.errors import NarrateError, UsageError
 
 
@@ -72,6 +72,7 @@ def feed(folder: Path, base_url: str | None, output: Path | None, limit: int | N
 @voice_options
 @text_options
 @click.option("--format", "format_", metavar="FMT", help="mp3 (default), m4a, ogg, opus, wav or flac.")
+@output_options
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), metavar="N",
               help="Articles and engine workers at once (default: one per core).")
 @click.option("-f", "--force", is_flag=True, help="Re-make outputs that are up to date.")

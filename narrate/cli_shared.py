@@ -8,6 +8,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -91,6 +92,34 @@ def text_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Pronunciation lexicon (.tsv or .toml), over the profile's; repeatable."),
         click.option("--skip-acronym-asides", is_flag=True,
                      help='Don\'t read "(CSTO)" after "Collective Security Treaty Organization".'),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The files written beside each audio (captions, read-along page, EPUB), its cover
+    and its signature: the same for one article and for a batch."""
+    options = [
+        click.option("--captions", metavar="LIST", callback=lambda c, p, v: caption_kinds(v),
+                     help="Caption files to write: vtt, srt or 'vtt,srt' (default vtt)."),
+        click.option("--word-timings", is_flag=True, default=None,
+                     help="Also write <name>.words.vtt: one cue per word, for read-along highlighting."),
+        click.option("--player", is_flag=True, default=None,
+                     help="Also write <name>.html: a read-along page that highlights each word as it "
+                          "is spoken."),
+        click.option("--epub", is_flag=True, default=None,
+                     help="Also write <name>.epub: an EPUB 3 whose text is synchronised with the audio "
+                          "(Media Overlays; mp3 and m4a). 'narrate epub' makes one book of several "
+                          "articles."),
+        click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     metavar="IMAGE", help="Cover art (JPEG or PNG) embedded in MP3 and M4A files."),
+        click.option("--sign-cert", type=click.Path(dir_okay=False, path_type=Path), metavar="PEM",
+                     help="Sign the audio (C2PA Content Credentials) with this certificate chain "
+                          "(leaf first)."),
+        click.option("--sign-key", type=click.Path(dir_okay=False, path_type=Path), metavar="PEM",
+                     help="The private key of --sign-cert (see 'narrate keys init' to try it out)."),
     ]
     for option in reversed(options):
         func = option(func)

@@ -110,6 +110,27 @@ def test_rerun_skips_what_is_up_to_date_and_exits_zero(tmp_path: Path) -> None:
     assert {r["status"] for r in report(out).values()} == {"done"} and forced.returncode == 0
 
 
+def test_a_batch_writes_the_same_files_beside_each_audio_as_one_narration(tmp_path: Path) -> None:
+    """narrate batch takes the output flags of narrate ARTICLE: captions, word timings, the
+    read-along page and the EPUB, each listed (with its hash) in the article's manifest."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for n in range(2):
+        (src / f"n{n}.txt").write_text(short(n), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_narrate("batch", str(src), "-o", str(out), "-q", "--captions", "srt",
+                         "--word-timings", "--player", "--epub")
+    assert result.returncode == 0, result.stderr
+    for n in range(2):
+        manifest = json.loads((out / f"n{n}.json").read_text(encoding="utf-8"))
+        assert set(manifest["files"].values()) >= {f"n{n}.srt", f"n{n}.words.vtt", f"n{n}.html", f"n{n}.epub"}
+        assert all((out / name).is_file() for name in manifest["files"].values())
+        assert f'src="n{n}.mp3"' in (out / f"n{n}.html").read_text(encoding="utf-8")
+    again = run_narrate("batch", str(src), "-o", str(out), "-q", "--captions", "srt",
+                        "--word-timings", "--player", "--epub")
+    assert {r["status"] for r in report(out).values()} == {"skipped"}, again.stdout
+
+
 def test_fail_fast_stops_at_the_first_failure(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
